@@ -1,0 +1,117 @@
+import type { Observable } from 'rxjs';
+import type { ThreadCreateAndRunParamsNonStreaming } from 'openai/resources/beta/threads/threads';
+import type {
+  RunCreateParamsNonStreaming,
+  RunSubmitToolOutputsParamsNonStreaming,
+} from 'openai/resources/beta/threads/runs/runs';
+import type {
+  StepListParams as SdkStepListParams,
+  StepRetrieveParams as SdkStepRetrieveParams,
+} from 'openai/resources/beta/threads/runs/steps';
+import type {
+  Assistant,
+  AssistantCreateParams,
+  AssistantDeleted,
+  AssistantListParams,
+  AssistantUpdateParams,
+  Message,
+  MessageCreateParams,
+  MessageDeleted,
+  MessageListParams,
+  MessageUpdateParams,
+  Run,
+  RunListParams,
+  RunStep,
+  RunUpdateParams,
+  Thread,
+  ThreadCreateParams,
+  ThreadDeleted,
+  ThreadUpdateParams,
+} from './types';
+
+/** One page of a cursor-paginated list, as the REST API returns it. */
+export interface Page<T> {
+  data: T[];
+  has_more: boolean;
+  first_id: string | null;
+  last_id: string | null;
+}
+
+/** A run snapshot, with the server's `openai-poll-after-ms` hint when it sent one. */
+export interface RunRetrieval {
+  run: Run;
+  /** Milliseconds the server asks the client to wait before polling again. */
+  pollAfterMs?: number;
+}
+
+/** Parameters of a run's creation; streaming is the transport's business, not the caller's. */
+export type RunCreateParams = Omit<RunCreateParamsNonStreaming, 'stream'>;
+/** Parameters of creating a thread and running it in one call. */
+export type ThreadCreateAndRunParams = Omit<ThreadCreateAndRunParamsNonStreaming, 'stream'>;
+/** Tool outputs for a run waiting in `requires_action`. */
+export type SubmitToolOutputsParams = Omit<RunSubmitToolOutputsParamsNonStreaming, 'stream' | 'thread_id'>;
+/** Query of a run-step list; the thread and run are positional. */
+export type StepListParams = Omit<SdkStepListParams, 'thread_id'>;
+/** Query of a run-step retrieval; the thread and run are positional. */
+export type StepRetrieveParams = Omit<SdkStepRetrieveParams, 'thread_id' | 'run_id'>;
+
+/**
+ * The port: everything rx-assistants needs of an Assistants server.
+ *
+ * Every method returns a **cold** Observable that performs one request per
+ * subscription, emits its one result and completes. Unsubscribing before the
+ * result arrives aborts the request. Ids are positional, in REST path order.
+ * List methods return one page; pagination lives above the port.
+ *
+ * Errors keep the API's shape: an error with `status`, `code`, `type`, `param`
+ * and `message` (the SDK's `APIError` in the OpenAI adapter, a
+ * {@link BackendError} elsewhere).
+ *
+ * Implementations: {@link openaiBackend} (any `openai` v6 client) and
+ * `localBackend()` from `rx-assistants/local`.
+ */
+export interface AssistantsBackend {
+  readonly assistants: {
+    create(params: AssistantCreateParams): Observable<Assistant>;
+    retrieve(assistantId: string): Observable<Assistant>;
+    update(assistantId: string, params: AssistantUpdateParams): Observable<Assistant>;
+    list(query?: AssistantListParams): Observable<Page<Assistant>>;
+    delete(assistantId: string): Observable<AssistantDeleted>;
+  };
+  readonly threads: {
+    create(params?: ThreadCreateParams): Observable<Thread>;
+    retrieve(threadId: string): Observable<Thread>;
+    update(threadId: string, params: ThreadUpdateParams): Observable<Thread>;
+    delete(threadId: string): Observable<ThreadDeleted>;
+    createAndRun(params: ThreadCreateAndRunParams): Observable<Run>;
+  };
+  readonly messages: {
+    create(threadId: string, params: MessageCreateParams): Observable<Message>;
+    retrieve(threadId: string, messageId: string): Observable<Message>;
+    update(threadId: string, messageId: string, params: MessageUpdateParams): Observable<Message>;
+    list(threadId: string, query?: MessageListParams): Observable<Page<Message>>;
+    delete(threadId: string, messageId: string): Observable<MessageDeleted>;
+  };
+  readonly runs: {
+    create(threadId: string, params: RunCreateParams): Observable<Run>;
+    /** Retrieves a run, with the server's poll hint when it sent one. */
+    retrieve(threadId: string, runId: string): Observable<RunRetrieval>;
+    update(threadId: string, runId: string, params: RunUpdateParams): Observable<Run>;
+    list(threadId: string, query?: RunListParams): Observable<Page<Run>>;
+    cancel(threadId: string, runId: string): Observable<Run>;
+    submitToolOutputs(
+      threadId: string,
+      runId: string,
+      params: SubmitToolOutputsParams,
+    ): Observable<Run>;
+  };
+  readonly steps: {
+    retrieve(
+      threadId: string,
+      runId: string,
+      stepId: string,
+      query?: StepRetrieveParams,
+    ): Observable<RunStep>;
+    list(threadId: string, runId: string, query?: StepListParams): Observable<Page<RunStep>>;
+  };
+}

@@ -1,0 +1,13 @@
+export type {
+  AssistantsBackend,
+  Page,
+  RunRetrieval,
+  RunCreateParams,
+  ThreadCreateAndRunParams,
+  SubmitToolOutputsParams,
+  StepListParams,
+  StepRetrieveParams,
+} from './AssistantsBackend';
+export { openaiBackend, isAssistantsBackend } from './openaiBackend';
+export { TERMINAL_RUN_STATUSES, isTerminalStatus, isRunEvent, terminalRunOf } from './runStatus';
+export type * from './types';

@@ -1,0 +1,45 @@
+import type { AssistantStreamEvent, Run, RunStatus } from './types';
+
+/** The statuses a run never leaves. */
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = [
+  'completed',
+  'failed',
+  'cancelled',
+  'expired',
+  'incomplete',
+];
+
+/**
+ * Whether a run status is terminal: `completed`, `failed`, `cancelled`,
+ * `expired` or `incomplete`.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { isTerminalStatus } from 'rx-assistants';
+ *
+ * isTerminalStatus('requires_action'); // false
+ * isTerminalStatus('expired'); // true
+ * ```
+ */
+export function isTerminalStatus(status: RunStatus): boolean {
+  return TERMINAL_RUN_STATUSES.includes(status);
+}
+
+/** Whether an event is a run event (`thread.run.*`, not a step's). */
+export function isRunEvent(
+  event: AssistantStreamEvent,
+): event is Extract<AssistantStreamEvent, { data: Run }> {
+  return event.event.startsWith('thread.run.') && !event.event.startsWith('thread.run.step.');
+}
+
+/**
+ * The terminal run snapshot carried by a `Run` or a run event, or `undefined`
+ * when the value says nothing terminal.
+ */
+export function terminalRunOf(value: Run | AssistantStreamEvent): Run | undefined {
+  if ('event' in value) {
+    return isRunEvent(value) && isTerminalStatus(value.data.status) ? value.data : undefined;
+  }
+  return isTerminalStatus(value.status) ? value : undefined;
+}

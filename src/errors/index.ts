@@ -1,0 +1,12 @@
+export { RxAssistantsError, redactSecrets } from './RxAssistantsError';
+export { BackendError, type BackendErrorInit } from './BackendError';
+export {
+  RunError,
+  RunFailedError,
+  RunCancelledError,
+  RunExpiredError,
+  RunIncompleteError,
+  runErrorFor,
+} from './RunError';
+export { RunTimeoutError, type RunTimeoutErrorInit } from './RunTimeoutError';
+export { ToolCallError, type ToolCallErrorInit } from './ToolCallError';

@@ -1,0 +1,30 @@
+import { Observable } from 'rxjs';
+
+/**
+ * A cold Observable over a Promise-returning call that takes an `AbortSignal`.
+ * Each subscription makes one call with its own `AbortController`, emits the
+ * result and completes; unsubscribing before then aborts the call, the way
+ * RxJS's `fromFetch` does it.
+ */
+export function fromAbortable<T>(call: (signal: AbortSignal) => PromiseLike<T>): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    const controller = new AbortController();
+    let settled = false;
+    Promise.resolve()
+      .then(() => call(controller.signal))
+      .then(
+        (value) => {
+          settled = true;
+          subscriber.next(value);
+          subscriber.complete();
+        },
+        (error: unknown) => {
+          settled = true;
+          subscriber.error(error);
+        },
+      );
+    return () => {
+      if (!settled) controller.abort();
+    };
+  });
+}
