@@ -1,7 +1,9 @@
 import type { Observable } from 'rxjs';
 import type { ThreadCreateAndRunParamsNonStreaming } from 'openai/resources/beta/threads/threads';
+import type { MessageUpdateParams as SdkMessageUpdateParams } from 'openai/resources/beta/threads/messages';
 import type {
   RunCreateParamsNonStreaming,
+  RunUpdateParams as SdkRunUpdateParams,
   RunSubmitToolOutputsParamsNonStreaming,
 } from 'openai/resources/beta/threads/runs/runs';
 import type {
@@ -18,11 +20,9 @@ import type {
   MessageCreateParams,
   MessageDeleted,
   MessageListParams,
-  MessageUpdateParams,
   Run,
   RunListParams,
   RunStep,
-  RunUpdateParams,
   Thread,
   ThreadCreateParams,
   ThreadDeleted,
@@ -50,6 +50,10 @@ export type RunCreateParams = Omit<RunCreateParamsNonStreaming, 'stream'>;
 export type ThreadCreateAndRunParams = Omit<ThreadCreateAndRunParamsNonStreaming, 'stream'>;
 /** Tool outputs for a run waiting in `requires_action`. */
 export type SubmitToolOutputsParams = Omit<RunSubmitToolOutputsParamsNonStreaming, 'stream' | 'thread_id'>;
+/** Fields of a message update; the thread is positional. */
+export type MessageUpdateParams = Omit<SdkMessageUpdateParams, 'thread_id'>;
+/** Fields of a run update; the thread is positional. */
+export type RunUpdateParams = Omit<SdkRunUpdateParams, 'thread_id'>;
 /** Query of a run-step list; the thread and run are positional. */
 export type StepListParams = Omit<SdkStepListParams, 'thread_id'>;
 /** Query of a run-step retrieval; the thread and run are positional. */

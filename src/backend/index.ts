@@ -7,6 +7,8 @@ export type {
   SubmitToolOutputsParams,
   StepListParams,
   StepRetrieveParams,
+  MessageUpdateParams,
+  RunUpdateParams,
 } from './AssistantsBackend';
 export { openaiBackend, isAssistantsBackend } from './openaiBackend';
 export { TERMINAL_RUN_STATUSES, isTerminalStatus, isRunEvent, terminalRunOf } from './runStatus';

@@ -25,7 +25,6 @@ export type {
   MessageCreateParams,
   MessageDeleted,
   MessageListParams,
-  MessageUpdateParams,
   TextContentBlock,
 } from 'openai/resources/beta/threads/messages';
 export type {
@@ -33,7 +32,6 @@ export type {
   Run,
   RunListParams,
   RunStatus,
-  RunUpdateParams,
 } from 'openai/resources/beta/threads/runs/runs';
 export type {
   FunctionToolCall,

@@ -1,0 +1,188 @@
+import type OpenAI from 'openai';
+import type { Observable } from 'rxjs';
+import { fromAbortable } from '../internal/fromAbortable';
+import type { AssistantsBackend, Page, RunRetrieval } from './AssistantsBackend';
+
+/** The parts of a cursor page that the SDK exposes publicly. */
+interface SdkPage<T> {
+  data: T[];
+  has_more: boolean;
+}
+
+/** The methods each resource of an {@link AssistantsBackend} must have. */
+const BACKEND_SHAPE: Record<keyof AssistantsBackend, readonly string[]> = {
+  assistants: ['create', 'retrieve', 'update', 'list', 'delete'],
+  threads: ['create', 'retrieve', 'update', 'delete', 'createAndRun'],
+  messages: ['create', 'retrieve', 'update', 'list', 'delete'],
+  runs: ['create', 'retrieve', 'update', 'list', 'cancel', 'submitToolOutputs'],
+  steps: ['retrieve', 'list'],
+};
+
+/**
+ * Creates an {@link AssistantsBackend} over an `openai` v6 client: every
+ * method of the port becomes one request to the Assistants API through
+ * `client.beta.threads`, `client.beta.assistants` and their sub-resources.
+ *
+ * Every Observable is cold: it sends its request on subscribe, with an
+ * `AbortController` of its own, and unsubscribing before the response arrives
+ * aborts the request. List methods emit one page; they never auto-paginate.
+ * Calls that start a run are sent with `stream: false`.
+ * A run retrieval carries the server's `openai-poll-after-ms` hint as
+ * `pollAfterMs`. The SDK's errors (`APIError` and its subclasses such as
+ * `NotFoundError`, `APIUserAbortError`, `APIConnectionError`) pass through
+ * unchanged, and the client's own settings (retries, timeout, base URL) apply.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import OpenAI from 'openai';
+ * import { firstValueFrom } from 'rxjs';
+ * import { openaiBackend } from 'rx-assistants';
+ *
+ * const backend = openaiBackend(new OpenAI());
+ * const { run, pollAfterMs } = await firstValueFrom(backend.runs.retrieve('thread_abc', 'run_abc'));
+ * console.log(run.status, pollAfterMs);
+ * ```
+ *
+ * @see {@link isAssistantsBackend}
+ * @param client The OpenAI client whose `beta` resources serve the requests.
+ * @returns A backend whose methods are cold Observables of one request each.
+ */
+export function openaiBackend(client: OpenAI): AssistantsBackend {
+  const { assistants, threads } = client.beta;
+  const { messages, runs } = threads;
+  const { steps } = runs;
+  return {
+    assistants: {
+      create: (params) => fromAbortable((signal) => assistants.create(params, { signal })),
+      retrieve: (assistantId) =>
+        fromAbortable((signal) => assistants.retrieve(assistantId, { signal })),
+      update: (assistantId, params) =>
+        fromAbortable((signal) => assistants.update(assistantId, params, { signal })),
+      list: (query) => listPage((signal) => assistants.list(query, { signal })),
+      delete: (assistantId) =>
+        fromAbortable((signal) => assistants.delete(assistantId, { signal })),
+    },
+    threads: {
+      create: (params) => fromAbortable((signal) => threads.create(params, { signal })),
+      retrieve: (threadId) => fromAbortable((signal) => threads.retrieve(threadId, { signal })),
+      update: (threadId, params) =>
+        fromAbortable((signal) => threads.update(threadId, params, { signal })),
+      delete: (threadId) => fromAbortable((signal) => threads.delete(threadId, { signal })),
+      createAndRun: (params) =>
+        fromAbortable((signal) => threads.createAndRun({ ...params, stream: false }, { signal })),
+    },
+    messages: {
+      create: (threadId, params) =>
+        fromAbortable((signal) => messages.create(threadId, params, { signal })),
+      retrieve: (threadId, messageId) =>
+        fromAbortable((signal) =>
+          messages.retrieve(messageId, { thread_id: threadId }, { signal }),
+        ),
+      update: (threadId, messageId, params) =>
+        fromAbortable((signal) =>
+          messages.update(messageId, { ...params, thread_id: threadId }, { signal }),
+        ),
+      list: (threadId, query) => listPage((signal) => messages.list(threadId, query, { signal })),
+      delete: (threadId, messageId) =>
+        fromAbortable((signal) => messages.delete(messageId, { thread_id: threadId }, { signal })),
+    },
+    runs: {
+      create: (threadId, params) =>
+        fromAbortable((signal) => runs.create(threadId, { ...params, stream: false }, { signal })),
+      retrieve: (threadId, runId) =>
+        fromAbortable(async (signal): Promise<RunRetrieval> => {
+          const { data: run, response } = await runs
+            .retrieve(runId, { thread_id: threadId }, { signal })
+            .withResponse();
+          const pollAfterMs = parsePollAfterMs(response.headers.get('openai-poll-after-ms'));
+          return pollAfterMs === undefined ? { run } : { run, pollAfterMs };
+        }),
+      update: (threadId, runId, params) =>
+        fromAbortable((signal) =>
+          runs.update(runId, { ...params, thread_id: threadId }, { signal }),
+        ),
+      list: (threadId, query) => listPage((signal) => runs.list(threadId, query, { signal })),
+      cancel: (threadId, runId) =>
+        fromAbortable((signal) => runs.cancel(runId, { thread_id: threadId }, { signal })),
+      submitToolOutputs: (threadId, runId, params) =>
+        fromAbortable((signal) =>
+          runs.submitToolOutputs(
+            runId,
+            { ...params, thread_id: threadId, stream: false },
+            { signal },
+          ),
+        ),
+    },
+    steps: {
+      retrieve: (threadId, runId, stepId, query) =>
+        fromAbortable((signal) =>
+          steps.retrieve(stepId, { ...query, thread_id: threadId, run_id: runId }, { signal }),
+        ),
+      list: (threadId, runId, query) =>
+        listPage((signal) => steps.list(runId, { ...query, thread_id: threadId }, { signal })),
+    },
+  };
+}
+
+/**
+ * Tells an {@link AssistantsBackend} from anything else, an OpenAI client in
+ * particular: a backend has the five resources of the port with their
+ * methods, and no `beta` property.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import OpenAI from 'openai';
+ * import { isAssistantsBackend, openaiBackend, type AssistantsBackend } from 'rx-assistants';
+ *
+ * function toBackend(source: OpenAI | AssistantsBackend): AssistantsBackend {
+ *   return isAssistantsBackend(source) ? source : openaiBackend(source);
+ * }
+ * ```
+ *
+ * @see {@link openaiBackend}
+ * @param value The value to check.
+ * @returns `true` when `value` has the shape of an {@link AssistantsBackend}.
+ */
+export function isAssistantsBackend(value: unknown): value is AssistantsBackend {
+  if (!isObject(value) || 'beta' in value) return false;
+  return Object.entries(BACKEND_SHAPE).every(([resource, methods]) => {
+    const target = value[resource];
+    return isObject(target) && methods.every((method) => typeof target[method] === 'function');
+  });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** One page of a list call, mapped to the port's {@link Page}. */
+function listPage<T extends { id: string }>(
+  call: (signal: AbortSignal) => PromiseLike<SdkPage<T>>,
+): Observable<Page<T>> {
+  return fromAbortable(async (signal) => toPage(await call(signal)));
+}
+
+function toPage<T extends { id: string }>(page: SdkPage<T>): Page<T> {
+  const { data, has_more } = page;
+  // The SDK keeps the response body on the page, but only as a protected field.
+  const body: unknown = (page as unknown as { body?: unknown }).body;
+  const cursor = (key: 'first_id' | 'last_id', fallback: T | undefined): string | null => {
+    const fromBody = isObject(body) ? body[key] : undefined;
+    return typeof fromBody === 'string' ? fromBody : (fallback?.id ?? null);
+  };
+  return {
+    data,
+    has_more,
+    first_id: cursor('first_id', data[0]),
+    last_id: cursor('last_id', data[data.length - 1]),
+  };
+}
+
+/** The `openai-poll-after-ms` header as a non-negative integer, or `undefined`. */
+function parsePollAfterMs(header: string | null): number | undefined {
+  if (header === null || !/^\d+$/.test(header.trim())) return undefined;
+  const ms = Number(header.trim());
+  return Number.isSafeInteger(ms) ? ms : undefined;
+}

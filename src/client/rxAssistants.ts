@@ -1,0 +1,280 @@
+import type OpenAI from 'openai';
+import {
+  asyncScheduler,
+  concat,
+  concatMap,
+  defer,
+  EMPTY,
+  finalize,
+  ignoreElements,
+  mergeMap,
+  type Observable,
+  of,
+  map,
+  type SchedulerLike,
+  Subject,
+  tap,
+  catchError,
+} from 'rxjs';
+import type {
+  AssistantsBackend,
+  RunCreateParams,
+  StepListParams,
+  StepRetrieveParams,
+  SubmitToolOutputsParams,
+  ThreadCreateAndRunParams,
+  MessageUpdateParams,
+  RunUpdateParams,
+} from '../backend/AssistantsBackend';
+import { isAssistantsBackend, openaiBackend } from '../backend/openaiBackend';
+import { isRunEvent, isTerminalStatus } from '../backend/runStatus';
+import type {
+  Assistant,
+  AssistantCreateParams,
+  AssistantDeleted,
+  AssistantListParams,
+  AssistantUpdateParams,
+  Message,
+  MessageCreateParams,
+  MessageDeleted,
+  MessageListParams,
+  Run,
+  RunListParams,
+  RunStep,
+  Thread,
+  ThreadCreateParams,
+  ThreadDeleted,
+  ThreadUpdateParams,
+} from '../backend/types';
+import { throwOnRunFailure } from '../operators/throwOnRunFailure';
+import { paginate } from './paginate';
+import { defaultPoll, type PollPolicy } from './PollPolicy';
+import { pollRunEvents, type RunEvent } from './runEvents';
+import { ThreadQueue } from './ThreadQueue';
+import { answerToolCalls, type ToolErrorPolicy, type ToolHandlers } from './toolCalls';
+import { watchMessages } from './watchMessages';
+import { watchRun, type ResolvedWatchConfig, type WatchRunConfig } from './watchRun';
+
+/** Client-wide defaults; every one can be overridden per call. */
+export interface RxAssistantsConfig {
+  /** The scheduler of every poll, delay and deadline. Default `asyncScheduler`. */
+  scheduler?: SchedulerLike;
+  /** The poll interval policy. Default {@link adaptivePoll}`()`. */
+  poll?: PollPolicy;
+  /** A default overall deadline (ms) for `watch`, `events`, `run` and `ask`. Default none. */
+  timeout?: number;
+  /** What a failed tool call does; default `'submit'`. */
+  onToolError?: ToolErrorPolicy;
+  /** Whether `run` and `ask` cancel their run when unsubscribed early; default `true`. */
+  cancelOnUnsubscribe?: boolean;
+}
+
+/** Options of `run`: the watch options, the tool handlers and the ownership rules. */
+export interface RunOptions extends WatchRunConfig {
+  /** Function tool handlers by name, called on `requires_action`. */
+  tools?: ToolHandlers;
+  onToolError?: ToolErrorPolicy;
+  cancelOnUnsubscribe?: boolean;
+}
+
+/** Options of `ask`. */
+export interface AskOptions extends RunOptions {
+  /** The thread to continue; a new thread is created when absent. */
+  threadId?: string;
+  /** More parameters of the run (instructions, model, tools...). */
+  run?: Omit<RunCreateParams, 'assistant_id'>;
+  /** More fields of the user message (attachments, metadata). */
+  message?: Omit<MessageCreateParams, 'role' | 'content'>;
+}
+
+/** What `rxAssistants()` returns: every resource as cold Observables. */
+export type RxAssistants = ReturnType<typeof createClient>;
+
+function createClient(backend: AssistantsBackend, config: RxAssistantsConfig) {
+  const queue = new ThreadQueue();
+  const resolve = (options: WatchRunConfig = {}): ResolvedWatchConfig => ({
+    scheduler: options.scheduler ?? config.scheduler ?? asyncScheduler,
+    poll: options.poll ?? config.poll ?? defaultPoll,
+    timeout: options.timeout ?? config.timeout,
+  });
+
+  /** Follows a created run to its end, answering tool calls; the caller owns it. */
+  const follow = (run: Run, options: RunOptions, lock: { releaseAfter(w: Observable<unknown>): void }) =>
+    defer(() => {
+      const watch = resolve(options);
+      const policy = options.onToolError ?? config.onToolError ?? 'submit';
+      const cancelOnUnsubscribe = options.cancelOnUnsubscribe ?? config.cancelOnUnsubscribe ?? true;
+      const handlers = options.tools ?? {};
+      const kick$ = new Subject<void>();
+      const aborter = new AbortController();
+      const answered = new Set<string>();
+      let ended = false;
+
+      const answer = (snapshot: Run): Observable<never> => {
+        const calls = snapshot.required_action?.submit_tool_outputs.tool_calls ?? [];
+        if (calls.length === 0 || calls.every((call) => answered.has(call.id))) return EMPTY;
+        calls.forEach((call) => answered.add(call.id));
+        return answerToolCalls(snapshot, handlers, policy, aborter.signal).pipe(
+          concatMap((tool_outputs) =>
+            backend.runs.submitToolOutputs(run.thread_id, run.id, { tool_outputs }),
+          ),
+          tap(() => kick$.next()),
+          ignoreElements(),
+        );
+      };
+
+      return pollRunEvents(backend, run.thread_id, run.id, watch, kick$).pipe(
+        mergeMap((event) => {
+          if (isRunEvent(event) && isTerminalStatus(event.data.status)) ended = true;
+          return event.event === 'thread.run.requires_action'
+            ? concat(of(event), answer(event.data))
+            : of(event);
+        }),
+        throwOnRunFailure(),
+        finalize(() => {
+          aborter.abort();
+          if (ended || !cancelOnUnsubscribe) return;
+          const settle$ = backend.runs.cancel(run.thread_id, run.id).pipe(
+            concatMap(() => watchRun(backend, run.thread_id, run.id, { ...watch, timeout: undefined })),
+            catchError(() => EMPTY),
+          );
+          lock.releaseAfter(settle$);
+        }),
+      );
+    });
+
+  const run = (threadId: string, params: RunCreateParams, options: RunOptions = {}) =>
+    queue.enqueue(threadId, (lock) =>
+      backend.runs.create(threadId, params).pipe(concatMap((created) => follow(created, options, lock))),
+    );
+
+  const ask = (
+    assistantId: string,
+    content: MessageCreateParams['content'],
+    options: AskOptions = {},
+  ): Observable<RunEvent> => {
+    const message: MessageCreateParams = { ...options.message, role: 'user', content };
+    const params: RunCreateParams = { ...options.run, assistant_id: assistantId };
+    if (options.threadId === undefined) {
+      return backend.threads
+        .create({ messages: [message] })
+        .pipe(concatMap((thread) => run(thread.id, params, options)));
+    }
+    const threadId = options.threadId;
+    return queue.enqueue(threadId, (lock) =>
+      backend.messages.create(threadId, message).pipe(
+        concatMap(() => backend.runs.create(threadId, params)),
+        concatMap((created) => follow(created, options, lock)),
+      ),
+    );
+  };
+
+  return {
+    /** The port this client drives. */
+    backend,
+    assistants: {
+      create: (params: AssistantCreateParams): Observable<Assistant> => backend.assistants.create(params),
+      retrieve: (assistantId: string): Observable<Assistant> => backend.assistants.retrieve(assistantId),
+      update: (assistantId: string, params: AssistantUpdateParams): Observable<Assistant> =>
+        backend.assistants.update(assistantId, params),
+      /** Each assistant, following every page. */
+      list: (query: AssistantListParams = {}): Observable<Assistant> =>
+        paginate((q) => backend.assistants.list(q), query),
+      delete: (assistantId: string): Observable<AssistantDeleted> => backend.assistants.delete(assistantId),
+    },
+    threads: {
+      create: (params?: ThreadCreateParams): Observable<Thread> => backend.threads.create(params),
+      retrieve: (threadId: string): Observable<Thread> => backend.threads.retrieve(threadId),
+      update: (threadId: string, params: ThreadUpdateParams): Observable<Thread> =>
+        backend.threads.update(threadId, params),
+      delete: (threadId: string): Observable<ThreadDeleted> => backend.threads.delete(threadId),
+      createAndRun: (params: ThreadCreateAndRunParams): Observable<Run> =>
+        backend.threads.createAndRun(params),
+    },
+    messages: {
+      create: (threadId: string, params: MessageCreateParams): Observable<Message> =>
+        backend.messages.create(threadId, params),
+      retrieve: (threadId: string, messageId: string): Observable<Message> =>
+        backend.messages.retrieve(threadId, messageId),
+      update: (threadId: string, messageId: string, params: MessageUpdateParams): Observable<Message> =>
+        backend.messages.update(threadId, messageId, params),
+      delete: (threadId: string, messageId: string): Observable<MessageDeleted> =>
+        backend.messages.delete(threadId, messageId),
+      /** Each message, following every page. */
+      list: (threadId: string, query: MessageListParams = {}): Observable<Message> =>
+        paginate((q) => backend.messages.list(threadId, q), query),
+      /** The thread's messages, then each new one as it appears, until unsubscribed. */
+      watch: (
+        threadId: string,
+        options: Omit<WatchRunConfig, 'timeout'> & { after?: string } = {},
+      ): Observable<Message> => watchMessages(backend, threadId, resolve(options), options.after),
+    },
+    runs: {
+      create: (threadId: string, params: RunCreateParams): Observable<Run> =>
+        backend.runs.create(threadId, params),
+      retrieve: (threadId: string, runId: string): Observable<Run> =>
+        backend.runs.retrieve(threadId, runId).pipe(map(({ run: snapshot }) => snapshot)),
+      update: (threadId: string, runId: string, params: RunUpdateParams): Observable<Run> =>
+        backend.runs.update(threadId, runId, params),
+      /** Each run of the thread, following every page. */
+      list: (threadId: string, query: RunListParams = {}): Observable<Run> =>
+        paginate((q) => backend.runs.list(threadId, q), query),
+      cancel: (threadId: string, runId: string): Observable<Run> => backend.runs.cancel(threadId, runId),
+      submitToolOutputs: (threadId: string, runId: string, params: SubmitToolOutputsParams): Observable<Run> =>
+        backend.runs.submitToolOutputs(threadId, runId, params),
+      /** The status stream: each change of the run, until a terminal status. */
+      watch: (threadId: string, runId: string, options?: WatchRunConfig): Observable<Run> =>
+        watchRun(backend, threadId, runId, resolve(options)),
+      /** The run's events, synthesised by polling, until the terminal run event. */
+      events: (threadId: string, runId: string, options?: WatchRunConfig): Observable<RunEvent> =>
+        pollRunEvents(backend, threadId, runId, resolve(options)),
+    },
+    steps: {
+      retrieve: (threadId: string, runId: string, stepId: string, query?: StepRetrieveParams): Observable<RunStep> =>
+        backend.steps.retrieve(threadId, runId, stepId, query),
+      /** Each step of the run, following every page. */
+      list: (threadId: string, runId: string, query: StepListParams = {}): Observable<RunStep> =>
+        paginate((q) => backend.steps.list(threadId, runId, q), query),
+    },
+    run,
+    ask,
+  };
+}
+
+/**
+ * The reactive client: assistants, threads, messages, runs and run steps as
+ * cold, cancellable, scheduler-aware Observables, over an `openai` client or
+ * any {@link AssistantsBackend}.
+ *
+ * - Single resources (`create`, `retrieve`, ...) emit one value and complete.
+ * - Lists (`list`) emit each item and follow every page.
+ * - `runs.watch` is the status stream of a run; `runs.events` its event stream.
+ * - `run` and `ask` create a run, stream its events, answer its tool calls,
+ *   own it (cancel it when unsubscribed early) and end with a typed
+ *   `RunError` when it does not complete. Runs on one thread are queued.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { rxAssistants, replyText } from 'rx-assistants';
+ * import { localBackend } from 'rx-assistants/local';
+ *
+ * const rx = rxAssistants(localBackend());
+ * rx.assistants
+ *   .create({ model: 'tutor', name: 'Math Tutor', instructions: 'You are a personal math tutor.' })
+ *   .subscribe((assistant) =>
+ *     rx.ask(assistant.id, 'Solve 3x + 11 = 14').pipe(replyText()).subscribe(console.log),
+ *   );
+ * ```
+ *
+ * @param source An `OpenAI` client (any Assistants-compatible server) or a backend.
+ * @param config Client-wide defaults: scheduler, poll policy, deadline, tool-error policy.
+ * @returns The client.
+ */
+export function rxAssistants(
+  source: OpenAI | AssistantsBackend,
+  config: RxAssistantsConfig = {},
+): RxAssistants {
+  const backend = isAssistantsBackend(source) ? source : openaiBackend(source as OpenAI);
+  return createClient(backend, config);
+}
