@@ -9,7 +9,10 @@ const coreRestrictions = {
     'error',
     {
       patterns: [
-        { group: ['node:*'], message: 'The core is browser-safe: node: modules belong in src/server/.' },
+        {
+          group: ['node:*'],
+          message: 'The core is browser-safe: node: modules belong in src/server/.',
+        },
         { group: ['rxjs/internal/*'], message: 'Compose public RxJS operators instead.' },
       ],
     },
@@ -34,7 +37,10 @@ export default tseslint.config(
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },

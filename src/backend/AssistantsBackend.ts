@@ -49,7 +49,10 @@ export type RunCreateParams = Omit<RunCreateParamsNonStreaming, 'stream'>;
 /** Parameters of creating a thread and running it in one call. */
 export type ThreadCreateAndRunParams = Omit<ThreadCreateAndRunParamsNonStreaming, 'stream'>;
 /** Tool outputs for a run waiting in `requires_action`. */
-export type SubmitToolOutputsParams = Omit<RunSubmitToolOutputsParamsNonStreaming, 'stream' | 'thread_id'>;
+export type SubmitToolOutputsParams = Omit<
+  RunSubmitToolOutputsParamsNonStreaming,
+  'stream' | 'thread_id'
+>;
 /** Fields of a message update; the thread is positional. */
 export type MessageUpdateParams = Omit<SdkMessageUpdateParams, 'thread_id'>;
 /** Fields of a run update; the thread is positional. */

@@ -33,8 +33,4 @@ export type {
   RunListParams,
   RunStatus,
 } from 'openai/resources/beta/threads/runs/runs';
-export type {
-  FunctionToolCall,
-  RunStep,
-  ToolCall,
-} from 'openai/resources/beta/threads/runs/steps';
+export type { FunctionToolCall, RunStep, ToolCall } from 'openai/resources/beta/threads/runs/steps';

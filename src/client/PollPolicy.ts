@@ -7,7 +7,11 @@ import type { Run } from '../backend/types';
  * @param run The latest snapshot, when the poll is about a run.
  * @param hint The server's `openai-poll-after-ms` hint from the latest poll, if it sent one.
  */
-export type PollFunction = (attempt: number, run: Run | undefined, hint: number | undefined) => number;
+export type PollFunction = (
+  attempt: number,
+  run: Run | undefined,
+  hint: number | undefined,
+) => number;
 
 /**
  * How long to wait between polls: a fixed number of milliseconds, or a

@@ -1,10 +1,11 @@
-export {
-  rxAssistants,
-  type RxAssistants,
-  type RxAssistantsConfig,
-  type RunOptions,
-  type AskOptions,
-} from './rxAssistants';
+export { rxAssistants } from './rxAssistants';
+export type {
+  RxAssistants,
+  RxAssistantsConfig,
+  RunOptions,
+  AskOptions,
+  WatchMessagesConfig,
+} from './types';
 export {
   adaptivePoll,
   type AdaptivePollConfig,

@@ -11,7 +11,6 @@ import {
   type Observable,
   of,
   map,
-  type SchedulerLike,
   Subject,
   tap,
   catchError,
@@ -48,49 +47,16 @@ import type {
 } from '../backend/types';
 import { throwOnRunFailure } from '../operators/throwOnRunFailure';
 import { paginate } from './paginate';
-import { defaultPoll, type PollPolicy } from './PollPolicy';
+import { defaultPoll } from './PollPolicy';
 import { pollRunEvents, type RunEvent } from './runEvents';
 import { ThreadQueue } from './ThreadQueue';
-import { answerToolCalls, type ToolErrorPolicy, type ToolHandlers } from './toolCalls';
+import { answerToolCalls } from './toolCalls';
 import { watchMessages } from './watchMessages';
 import { watchRun, type ResolvedWatchConfig, type WatchRunConfig } from './watchRun';
+import type { AskOptions, RunOptions, RxAssistants, RxAssistantsConfig } from './types';
+import type { QueueLock } from './ThreadQueue';
 
-/** Client-wide defaults; every one can be overridden per call. */
-export interface RxAssistantsConfig {
-  /** The scheduler of every poll, delay and deadline. Default `asyncScheduler`. */
-  scheduler?: SchedulerLike;
-  /** The poll interval policy. Default {@link adaptivePoll}`()`. */
-  poll?: PollPolicy;
-  /** A default overall deadline (ms) for `watch`, `events`, `run` and `ask`. Default none. */
-  timeout?: number;
-  /** What a failed tool call does; default `'submit'`. */
-  onToolError?: ToolErrorPolicy;
-  /** Whether `run` and `ask` cancel their run when unsubscribed early; default `true`. */
-  cancelOnUnsubscribe?: boolean;
-}
-
-/** Options of `run`: the watch options, the tool handlers and the ownership rules. */
-export interface RunOptions extends WatchRunConfig {
-  /** Function tool handlers by name, called on `requires_action`. */
-  tools?: ToolHandlers;
-  onToolError?: ToolErrorPolicy;
-  cancelOnUnsubscribe?: boolean;
-}
-
-/** Options of `ask`. */
-export interface AskOptions extends RunOptions {
-  /** The thread to continue; a new thread is created when absent. */
-  threadId?: string;
-  /** More parameters of the run (instructions, model, tools...). */
-  run?: Omit<RunCreateParams, 'assistant_id'>;
-  /** More fields of the user message (attachments, metadata). */
-  message?: Omit<MessageCreateParams, 'role' | 'content'>;
-}
-
-/** What `rxAssistants()` returns: every resource as cold Observables. */
-export type RxAssistants = ReturnType<typeof createClient>;
-
-function createClient(backend: AssistantsBackend, config: RxAssistantsConfig) {
+function createClient(backend: AssistantsBackend, config: RxAssistantsConfig): RxAssistants {
   const queue = new ThreadQueue();
   const resolve = (options: WatchRunConfig = {}): ResolvedWatchConfig => ({
     scheduler: options.scheduler ?? config.scheduler ?? asyncScheduler,
@@ -99,7 +65,7 @@ function createClient(backend: AssistantsBackend, config: RxAssistantsConfig) {
   });
 
   /** Follows a created run to its end, answering tool calls; the caller owns it. */
-  const follow = (run: Run, options: RunOptions, lock: { releaseAfter(w: Observable<unknown>): void }) =>
+  const follow = (run: Run, options: RunOptions, lock: QueueLock): Observable<RunEvent> =>
     defer(() => {
       const watch = resolve(options);
       const policy = options.onToolError ?? config.onToolError ?? 'submit';
@@ -135,7 +101,9 @@ function createClient(backend: AssistantsBackend, config: RxAssistantsConfig) {
           aborter.abort();
           if (ended || !cancelOnUnsubscribe) return;
           const settle$ = backend.runs.cancel(run.thread_id, run.id).pipe(
-            concatMap(() => watchRun(backend, run.thread_id, run.id, { ...watch, timeout: undefined })),
+            concatMap(() =>
+              watchRun(backend, run.thread_id, run.id, { ...watch, timeout: undefined }),
+            ),
             catchError(() => EMPTY),
           );
           lock.releaseAfter(settle$);
@@ -145,7 +113,9 @@ function createClient(backend: AssistantsBackend, config: RxAssistantsConfig) {
 
   const run = (threadId: string, params: RunCreateParams, options: RunOptions = {}) =>
     queue.enqueue(threadId, (lock) =>
-      backend.runs.create(threadId, params).pipe(concatMap((created) => follow(created, options, lock))),
+      backend.runs
+        .create(threadId, params)
+        .pipe(concatMap((created) => follow(created, options, lock))),
     );
 
   const ask = (
@@ -173,14 +143,17 @@ function createClient(backend: AssistantsBackend, config: RxAssistantsConfig) {
     /** The port this client drives. */
     backend,
     assistants: {
-      create: (params: AssistantCreateParams): Observable<Assistant> => backend.assistants.create(params),
-      retrieve: (assistantId: string): Observable<Assistant> => backend.assistants.retrieve(assistantId),
+      create: (params: AssistantCreateParams): Observable<Assistant> =>
+        backend.assistants.create(params),
+      retrieve: (assistantId: string): Observable<Assistant> =>
+        backend.assistants.retrieve(assistantId),
       update: (assistantId: string, params: AssistantUpdateParams): Observable<Assistant> =>
         backend.assistants.update(assistantId, params),
       /** Each assistant, following every page. */
       list: (query: AssistantListParams = {}): Observable<Assistant> =>
         paginate((q) => backend.assistants.list(q), query),
-      delete: (assistantId: string): Observable<AssistantDeleted> => backend.assistants.delete(assistantId),
+      delete: (assistantId: string): Observable<AssistantDeleted> =>
+        backend.assistants.delete(assistantId),
     },
     threads: {
       create: (params?: ThreadCreateParams): Observable<Thread> => backend.threads.create(params),
@@ -196,18 +169,19 @@ function createClient(backend: AssistantsBackend, config: RxAssistantsConfig) {
         backend.messages.create(threadId, params),
       retrieve: (threadId: string, messageId: string): Observable<Message> =>
         backend.messages.retrieve(threadId, messageId),
-      update: (threadId: string, messageId: string, params: MessageUpdateParams): Observable<Message> =>
-        backend.messages.update(threadId, messageId, params),
+      update: (
+        threadId: string,
+        messageId: string,
+        params: MessageUpdateParams,
+      ): Observable<Message> => backend.messages.update(threadId, messageId, params),
       delete: (threadId: string, messageId: string): Observable<MessageDeleted> =>
         backend.messages.delete(threadId, messageId),
       /** Each message, following every page. */
       list: (threadId: string, query: MessageListParams = {}): Observable<Message> =>
         paginate((q) => backend.messages.list(threadId, q), query),
       /** The thread's messages, then each new one as it appears, until unsubscribed. */
-      watch: (
-        threadId: string,
-        options: Omit<WatchRunConfig, 'timeout'> & { after?: string } = {},
-      ): Observable<Message> => watchMessages(backend, threadId, resolve(options), options.after),
+      watch: (threadId, options = {}) =>
+        watchMessages(backend, threadId, resolve(options), options.after),
     },
     runs: {
       create: (threadId: string, params: RunCreateParams): Observable<Run> =>
@@ -219,9 +193,13 @@ function createClient(backend: AssistantsBackend, config: RxAssistantsConfig) {
       /** Each run of the thread, following every page. */
       list: (threadId: string, query: RunListParams = {}): Observable<Run> =>
         paginate((q) => backend.runs.list(threadId, q), query),
-      cancel: (threadId: string, runId: string): Observable<Run> => backend.runs.cancel(threadId, runId),
-      submitToolOutputs: (threadId: string, runId: string, params: SubmitToolOutputsParams): Observable<Run> =>
-        backend.runs.submitToolOutputs(threadId, runId, params),
+      cancel: (threadId: string, runId: string): Observable<Run> =>
+        backend.runs.cancel(threadId, runId),
+      submitToolOutputs: (
+        threadId: string,
+        runId: string,
+        params: SubmitToolOutputsParams,
+      ): Observable<Run> => backend.runs.submitToolOutputs(threadId, runId, params),
       /** The status stream: each change of the run, until a terminal status. */
       watch: (threadId: string, runId: string, options?: WatchRunConfig): Observable<Run> =>
         watchRun(backend, threadId, runId, resolve(options)),
@@ -230,8 +208,12 @@ function createClient(backend: AssistantsBackend, config: RxAssistantsConfig) {
         pollRunEvents(backend, threadId, runId, resolve(options)),
     },
     steps: {
-      retrieve: (threadId: string, runId: string, stepId: string, query?: StepRetrieveParams): Observable<RunStep> =>
-        backend.steps.retrieve(threadId, runId, stepId, query),
+      retrieve: (
+        threadId: string,
+        runId: string,
+        stepId: string,
+        query?: StepRetrieveParams,
+      ): Observable<RunStep> => backend.steps.retrieve(threadId, runId, stepId, query),
       /** Each step of the run, following every page. */
       list: (threadId: string, runId: string, query: StepListParams = {}): Observable<RunStep> =>
         paginate((q) => backend.steps.list(threadId, runId, q), query),

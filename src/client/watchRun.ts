@@ -80,7 +80,13 @@ export function watchRun(
     return (run, hint) => {
       const changed = runChanged(previous, run);
       previous = run;
-      return of({ values: changed ? [run] : [], changed, done: isTerminalStatus(run.status), run, hint });
+      return of({
+        values: changed ? [run] : [],
+        changed,
+        done: isTerminalStatus(run.status),
+        run,
+        hint,
+      });
     };
   });
 }

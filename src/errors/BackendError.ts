@@ -45,7 +45,11 @@ export class BackendError extends RxAssistantsError {
   }
 
   /** The error as the REST API serialises it. */
-  toJSON(): { error: { type: string; message: string; param: string | null; code: string | null } } {
-    return { error: { type: this.type, message: this.message, param: this.param, code: this.code } };
+  toJSON(): {
+    error: { type: string; message: string; param: string | null; code: string | null };
+  } {
+    return {
+      error: { type: this.type, message: this.message, param: this.param, code: this.code },
+    };
   }
 }

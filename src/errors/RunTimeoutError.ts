@@ -32,7 +32,9 @@ export class RunTimeoutError extends RxAssistantsError {
 
   constructor(init: RunTimeoutErrorInit) {
     const last = init.lastRun ? ` (last status: ${init.lastRun.status})` : '';
-    super(`Run ${init.runId} on thread ${init.threadId} did not finish within ${init.timeout} ms${last}`);
+    super(
+      `Run ${init.runId} on thread ${init.threadId} did not finish within ${init.timeout} ms${last}`,
+    );
     this.threadId = init.threadId;
     this.runId = init.runId;
     this.timeout = init.timeout;

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { firstValueFrom, lastValueFrom, map, NEVER, Observable, of, tap, throwError, toArray } from 'rxjs';
+import {
+  firstValueFrom,
+  lastValueFrom,
+  map,
+  NEVER,
+  Observable,
+  of,
+  tap,
+  throwError,
+  toArray,
+} from 'rxjs';
 import { rxAssistants, type RunOptions } from '../../src/client';
 import type { SubmitToolOutputsParams } from '../../src/backend';
 import type { Run } from '../../src/backend/types';
@@ -13,7 +23,10 @@ const emptyPage = { data: [], has_more: false, first_id: null, last_id: null };
  * A backend with one run: it asks for `calls` once, then completes (or ends
  * `end`) after the outputs are submitted.
  */
-function toolRun(calls: Array<{ id: string; name: string; arguments: string }>, end: Run = runWith('completed')) {
+function toolRun(
+  calls: Array<{ id: string; name: string; arguments: string }>,
+  end: Run = runWith('completed'),
+) {
   const submits: SubmitToolOutputsParams[] = [];
   const cancels: string[] = [];
   let submitted = false;
@@ -21,7 +34,11 @@ function toolRun(calls: Array<{ id: string; name: string; arguments: string }>, 
     runs: {
       create: () => of(runWith('queued')),
       retrieve: () =>
-        of(retrieval(cancels.length ? runWith('cancelled') : submitted ? end : requiresAction(calls))),
+        of(
+          retrieval(
+            cancels.length ? runWith('cancelled') : submitted ? end : requiresAction(calls),
+          ),
+        ),
       submitToolOutputs: (_t, _r, params) => {
         submits.push(params);
         submitted = true;
@@ -108,7 +125,9 @@ describe('run: the tool loop', () => {
       }),
     );
     const outputs = submits[0]!.tool_outputs.map((o) => JSON.parse(o.output!).error as string);
-    expect(outputs[0]).toBe('Tool call call_1 of run run_1: no handler is registered for tool "nope"');
+    expect(outputs[0]).toBe(
+      'Tool call call_1 of run run_1: no handler is registered for tool "nope"',
+    );
     expect(outputs[1]).toBe('Tool call call_2 of run run_1: tool "boom" failed: kaput');
     expect(outputs[2]).toMatch(/^Tool call call_3 of run run_1: tool "boom" failed: .*JSON/);
     expect(outputs[3]).toBe('Tool call call_4 of run run_1: tool "rejects" failed: no luck');
@@ -125,7 +144,9 @@ describe('run: the tool loop', () => {
   });
 
   it('raises the typed error after emitting the terminal event', async () => {
-    const failed = runWith('failed', { last_error: { code: 'rate_limit_exceeded', message: 'slow down' } });
+    const failed = runWith('failed', {
+      last_error: { code: 'rate_limit_exceeded', message: 'slow down' },
+    });
     const { rx } = toolRun([{ id: 'call_1', name: 'ok', arguments: '{}' }], failed);
     const seen: string[] = [];
     const error = await lastValueFrom(
@@ -133,7 +154,9 @@ describe('run: the tool loop', () => {
     ).catch((e: unknown) => e);
     expect(seen.at(-1)).toBe('thread.run.failed');
     expect(error).toEqual(new RunFailedError(failed));
-    expect((error as RunFailedError).message).toBe('Run run_1 on thread thread_1 failed: rate_limit_exceeded: slow down');
+    expect((error as RunFailedError).message).toBe(
+      'Run run_1 on thread thread_1 failed: rate_limit_exceeded: slow down',
+    );
   });
 
   it('hands each handler an AbortSignal that aborts when the subscriber leaves', async () => {
@@ -192,11 +215,14 @@ describe('run: ownership', () => {
 
   it('passes a create error on without cancelling anything', async () => {
     const backend = fakeBackend({
-      runs: { create: () => throwError(() => Object.assign(new Error('no such assistant'), { status: 404 })) },
+      runs: {
+        create: () =>
+          throwError(() => Object.assign(new Error('no such assistant'), { status: 404 })),
+      },
     });
-    const error = await firstValueFrom(rxAssistants(backend).run('thread_1', { assistant_id: 'x' })).catch(
-      (e: unknown) => e,
-    );
+    const error = await firstValueFrom(
+      rxAssistants(backend).run('thread_1', { assistant_id: 'x' }),
+    ).catch((e: unknown) => e);
     expect(error).toMatchObject({ message: 'no such assistant', status: 404 });
   });
 

@@ -8,7 +8,7 @@ import { fakeBackend, requiresAction, retrieval, runWith } from '../support/fixt
 import { testScheduler } from '../support/scheduler';
 
 /** A client whose `runs.retrieve` answers with the given observables, one per poll (the last repeats). */
-function clientPolling(responses: Array<Observable<RunRetrieval>>, poll?: number | ((...a: never[]) => number)) {
+function clientPolling(responses: Array<Observable<RunRetrieval>>, poll?: number) {
   let calls = 0;
   const cancels: string[] = [];
   const backend = fakeBackend({
@@ -20,7 +20,11 @@ function clientPolling(responses: Array<Observable<RunRetrieval>>, poll?: number
       },
     },
   });
-  return { rx: rxAssistants(backend, poll === undefined ? {} : { poll }), cancels, polls: () => calls };
+  return {
+    rx: rxAssistants(backend, poll === undefined ? {} : { poll }),
+    cancels,
+    polls: () => calls,
+  };
 }
 
 const q = retrieval(runWith('queued'));
@@ -30,7 +34,13 @@ describe('runs.watch', () => {
   it('emits the first observation, then only changes', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const { rx } = clientPolling(
-        [cold('(a|)', { a: q }), cold('(a|)', { a: q }), cold('(a|)', { a: i }), cold('(a|)', { a: i }), cold('(a|)', { a: retrieval(runWith('completed')) })],
+        [
+          cold('(a|)', { a: q }),
+          cold('(a|)', { a: q }),
+          cold('(a|)', { a: i }),
+          cold('(a|)', { a: i }),
+          cold('(a|)', { a: retrieval(runWith('completed')) }),
+        ],
         10,
       );
       expectObservable(rx.runs.watch('thread_1', 'run_1')).toBe('a 19ms b 19ms (c|)', {
@@ -82,7 +92,14 @@ describe('runs.watch', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const first = retrieval(requiresAction([{ id: 'call_1', name: 'add', arguments: '{}' }]));
       const second = retrieval(requiresAction([{ id: 'call_2', name: 'add', arguments: '{}' }]));
-      const { rx } = clientPolling([cold('(a|)', { a: first }), cold('(a|)', { a: second }), cold('(a|)', { a: retrieval(runWith('completed')) })], 3);
+      const { rx } = clientPolling(
+        [
+          cold('(a|)', { a: first }),
+          cold('(a|)', { a: second }),
+          cold('(a|)', { a: retrieval(runWith('completed')) }),
+        ],
+        3,
+      );
       expectObservable(rx.runs.watch('thread_1', 'run_1')).toBe('a 2ms b 2ms (c|)', {
         a: first.run,
         b: second.run,
@@ -182,8 +199,17 @@ describe('runs.watch', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const slow = cold('--(a|)', { a: q });
       const { rx } = clientPolling([slow], 10);
-      const error = new RunTimeoutError({ threadId: 'thread_1', runId: 'run_1', timeout: 25, lastRun: q.run });
-      expectObservable(rx.runs.watch('thread_1', 'run_1', { timeout: 25 })).toBe('--a 22ms #', { a: q.run }, error);
+      const error = new RunTimeoutError({
+        threadId: 'thread_1',
+        runId: 'run_1',
+        timeout: 25,
+        lastRun: q.run,
+      });
+      expectObservable(rx.runs.watch('thread_1', 'run_1', { timeout: 25 })).toBe(
+        '--a 22ms #',
+        { a: q.run },
+        error,
+      );
       // The poll in flight at the deadline (started at 24) is aborted.
       expectSubscriptions(slow.subscriptions).toBe(['^-!', '12ms ^-!', '24ms ^!']);
     });

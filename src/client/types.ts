@@ -1,0 +1,164 @@
+import type { Observable, SchedulerLike } from 'rxjs';
+import type {
+  AssistantsBackend,
+  MessageUpdateParams,
+  RunCreateParams,
+  RunUpdateParams,
+  StepListParams,
+  StepRetrieveParams,
+  SubmitToolOutputsParams,
+  ThreadCreateAndRunParams,
+} from '../backend/AssistantsBackend';
+import type {
+  Assistant,
+  AssistantCreateParams,
+  AssistantDeleted,
+  AssistantListParams,
+  AssistantUpdateParams,
+  Message,
+  MessageCreateParams,
+  MessageDeleted,
+  MessageListParams,
+  Run,
+  RunListParams,
+  RunStep,
+  Thread,
+  ThreadCreateParams,
+  ThreadDeleted,
+  ThreadUpdateParams,
+} from '../backend/types';
+import type { PollPolicy } from './PollPolicy';
+import type { RunEvent } from './runEvents';
+import type { ToolErrorPolicy, ToolHandlers } from './toolCalls';
+import type { WatchRunConfig } from './watchRun';
+
+/** Client-wide defaults; every one can be overridden per call. */
+export interface RxAssistantsConfig {
+  /** The scheduler of every poll, delay and deadline. Default `asyncScheduler`. */
+  scheduler?: SchedulerLike;
+  /** The poll interval policy. Default `adaptivePoll()`. */
+  poll?: PollPolicy;
+  /** A default overall deadline (ms) for `watch`, `events`, `run` and `ask`. Default none. */
+  timeout?: number;
+  /** What a failed tool call does; default `'submit'`. */
+  onToolError?: ToolErrorPolicy;
+  /** Whether `run` and `ask` cancel their run when unsubscribed early; default `true`. */
+  cancelOnUnsubscribe?: boolean;
+}
+
+/** Options of `run`: the watch options, the tool handlers and the ownership rules. */
+export interface RunOptions extends WatchRunConfig {
+  /** Function tool handlers by name, called on `requires_action`. */
+  tools?: ToolHandlers;
+  /** What a failed tool call does; default: the client's, else `'submit'`. */
+  onToolError?: ToolErrorPolicy;
+  /** Whether unsubscribing before a terminal status cancels the run; default `true`. */
+  cancelOnUnsubscribe?: boolean;
+}
+
+/** Options of `ask`. */
+export interface AskOptions extends RunOptions {
+  /** The thread to continue; a new thread is created when absent. */
+  threadId?: string;
+  /** More parameters of the run (instructions, model, tools...). */
+  run?: Omit<RunCreateParams, 'assistant_id'>;
+  /** More fields of the user message (attachments, metadata). */
+  message?: Omit<MessageCreateParams, 'role' | 'content'>;
+}
+
+/** Options of `messages.watch`. */
+export interface WatchMessagesConfig extends Omit<WatchRunConfig, 'timeout'> {
+  /** Start after this message id instead of at the beginning of the thread. */
+  after?: string;
+}
+
+/**
+ * The reactive client that `rxAssistants()` returns. Every method returns a
+ * cold Observable: nothing is sent until subscribe, and unsubscribing aborts.
+ * Single resources emit one value; `list` methods emit each item of every page.
+ */
+export interface RxAssistants {
+  /** The port this client drives. */
+  readonly backend: AssistantsBackend;
+  readonly assistants: {
+    create(params: AssistantCreateParams): Observable<Assistant>;
+    retrieve(assistantId: string): Observable<Assistant>;
+    update(assistantId: string, params: AssistantUpdateParams): Observable<Assistant>;
+    /** Each assistant, following every page. */
+    list(query?: AssistantListParams): Observable<Assistant>;
+    delete(assistantId: string): Observable<AssistantDeleted>;
+  };
+  readonly threads: {
+    create(params?: ThreadCreateParams): Observable<Thread>;
+    retrieve(threadId: string): Observable<Thread>;
+    update(threadId: string, params: ThreadUpdateParams): Observable<Thread>;
+    delete(threadId: string): Observable<ThreadDeleted>;
+    /** Creates a thread and a run on it; emits the run. */
+    createAndRun(params: ThreadCreateAndRunParams): Observable<Run>;
+  };
+  readonly messages: {
+    create(threadId: string, params: MessageCreateParams): Observable<Message>;
+    retrieve(threadId: string, messageId: string): Observable<Message>;
+    update(threadId: string, messageId: string, params: MessageUpdateParams): Observable<Message>;
+    delete(threadId: string, messageId: string): Observable<MessageDeleted>;
+    /** Each message, following every page (`order`, `after`, `before`, `run_id` as the API has them). */
+    list(threadId: string, query?: MessageListParams): Observable<Message>;
+    /**
+     * The thread's messages in ascending order, then each new one as it
+     * appears, until unsubscribed. A message still `in_progress` is held back
+     * (with those after it) until it is done, so each is emitted once, final.
+     */
+    watch(threadId: string, options?: WatchMessagesConfig): Observable<Message>;
+  };
+  readonly runs: {
+    create(threadId: string, params: RunCreateParams): Observable<Run>;
+    retrieve(threadId: string, runId: string): Observable<Run>;
+    update(threadId: string, runId: string, params: RunUpdateParams): Observable<Run>;
+    /** Each run of the thread, following every page. */
+    list(threadId: string, query?: RunListParams): Observable<Run>;
+    cancel(threadId: string, runId: string): Observable<Run>;
+    submitToolOutputs(
+      threadId: string,
+      runId: string,
+      params: SubmitToolOutputsParams,
+    ): Observable<Run>;
+    /**
+     * The status stream: the first snapshot, then each change of `status` (or
+     * of `required_action`), until a terminal status, which is emitted before
+     * completing. Never cancels the run.
+     */
+    watch(threadId: string, runId: string, options?: WatchRunConfig): Observable<Run>;
+    /**
+     * The run's `AssistantStreamEvent`s, synthesised by polling the run, its
+     * steps and their messages, until the terminal run event. Never cancels the run.
+     */
+    events(threadId: string, runId: string, options?: WatchRunConfig): Observable<RunEvent>;
+  };
+  readonly steps: {
+    retrieve(
+      threadId: string,
+      runId: string,
+      stepId: string,
+      query?: StepRetrieveParams,
+    ): Observable<RunStep>;
+    /** Each step of the run, following every page. */
+    list(threadId: string, runId: string, query?: StepListParams): Observable<RunStep>;
+  };
+  /**
+   * Creates a run on the thread and emits its events to the end, answering
+   * its tool calls with `options.tools`. The subscriber owns the run:
+   * unsubscribing early cancels it. A run that does not complete ends the
+   * stream with a typed `RunError` after its terminal event. Runs on one
+   * thread through one client are queued.
+   */
+  run(threadId: string, params: RunCreateParams, options?: RunOptions): Observable<RunEvent>;
+  /**
+   * Asks an assistant: adds `content` as a user message to the given thread
+   * (or a new one) and runs it, as {@link RxAssistants.run} does.
+   */
+  ask(
+    assistantId: string,
+    content: MessageCreateParams['content'],
+    options?: AskOptions,
+  ): Observable<RunEvent>;
+}

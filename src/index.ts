@@ -1,0 +1,4 @@
+export * from './backend';
+export * from './client';
+export * from './operators';
+export * from './errors';

@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import {
+  concat,
+  concatMap,
+  delay,
+  map,
+  merge,
+  type Observable,
+  takeUntil,
+  timer,
+  toArray,
+} from 'rxjs';
+import { rxAssistants, type RxAssistants } from '../../src/client';
+import { replyText } from '../../src/operators';
+import { RunCancelledError, RunTimeoutError } from '../../src/errors';
+import {
+  timelineBackend,
+  type TimelineBackend,
+  type TimelineBackendConfig,
+} from '../../src/testing';
+import { testScheduler } from '../support/scheduler';
+
+interface Seen<T> {
+  at: number;
+  value?: T;
+  error?: unknown;
+  complete?: true;
+}
+
+/**
+ * Runs `build` in virtual time against a timeline backend and returns what it
+ * emitted, with the frame of each notification.
+ */
+function inVirtualTime<T>(
+  config: TimelineBackendConfig,
+  build: (rx: RxAssistants, backend: TimelineBackend) => Observable<T>,
+  unsubscribeAt?: number,
+): { seen: Array<Seen<T>>; backend: TimelineBackend } {
+  const seen: Array<Seen<T>> = [];
+  const scheduler = testScheduler();
+  let backend!: TimelineBackend;
+  scheduler.run(({ flush }) => {
+    backend = timelineBackend(config);
+    // Every test asks the assistant asst_1.
+    backend.assistants.create({ model: 'm', name: 'Tutor' }).subscribe();
+    const subscription = build(rxAssistants(backend, { poll: 10 }), backend).subscribe({
+      next: (value) => seen.push({ at: scheduler.now(), value }),
+      error: (error: unknown) => seen.push({ at: scheduler.now(), error }),
+      complete: () => seen.push({ at: scheduler.now(), complete: true }),
+    });
+    if (unsubscribeAt !== undefined) {
+      scheduler.schedule(() => subscription.unsubscribe(), unsubscribeAt);
+    }
+    flush();
+  });
+  return { seen, backend };
+}
+
+const values = <T>(seen: Array<Seen<T>>) => seen.filter((s) => 'value' in s).map((s) => s.value);
+const ops = (backend: TimelineBackend, op: string) => backend.log.filter((r) => r.op === op);
+
+describe('rxAssistants', () => {
+  it('passes single-resource calls through and follows every page of lists', () => {
+    const { seen } = inVirtualTime({ runs: 'q-c' }, (rx) =>
+      concat(
+        concat(
+          ...['a', 'b', 'c', 'd', 'e'].map((name) => rx.assistants.create({ model: 'm', name })),
+        ).pipe(
+          toArray(),
+          map((created) => created.length),
+        ),
+        rx.assistants.list({ order: 'asc', limit: 2 }).pipe(map((a) => a.name)),
+      ),
+    );
+    expect(values(seen)).toEqual([5, 'Tutor', 'a', 'b', 'c', 'd', 'e']);
+  });
+
+  it('asks on a new thread and streams the run, at exact virtual times, to its reply', () => {
+    const { seen } = inVirtualTime({ runs: 'q 14ms i 14ms c', reply: 'x = 1' }, (rx) =>
+      rx.assistants
+        .create({ model: 'm', name: 'Math Tutor' })
+        .pipe(concatMap((assistant) => rx.ask(assistant.id, 'Solve 3x + 11 = 14'))),
+    );
+    expect(seen.map((s) => [s.at, s.value?.event ?? (s.complete ? 'complete' : 'error')])).toEqual([
+      [0, 'thread.run.created'],
+      [0, 'thread.run.queued'],
+      [20, 'thread.run.in_progress'],
+      [20, 'thread.run.step.created'],
+      [20, 'thread.run.step.in_progress'],
+      [20, 'thread.message.created'],
+      [30, 'thread.message.completed'],
+      [30, 'thread.run.step.completed'],
+      [30, 'thread.run.completed'],
+      [30, 'complete'],
+    ]);
+  });
+
+  it('answers tool calls through the loop and goes on to the reply', () => {
+    const { seen, backend } = inVirtualTime(
+      {
+        runs: 'q-i-r-i-c',
+        toolCalls: [{ name: 'add', arguments: { a: 2, b: 3 } }],
+        reply: 'The sum is 5.',
+      },
+      (rx) =>
+        rx
+          .ask('asst_1', 'Add 2 and 3', {
+            tools: { add: ({ a, b }: { a: number; b: number }) => a + b },
+          })
+          .pipe(replyText()),
+    );
+    expect(values(seen)).toEqual(['The sum is 5.']);
+    expect(ops(backend, 'runs.submitToolOutputs').map((r) => r.args[2])).toEqual([
+      { tool_outputs: [{ tool_call_id: 'call_1', output: '5' }] },
+    ]);
+  });
+
+  it('queues two concurrent asks on one thread: both succeed, one after the other', () => {
+    const { seen, backend } = inVirtualTime({ runs: 'q 9ms i 9ms c', reply: 'ok' }, (rx) =>
+      rx.threads.create().pipe(
+        concatMap((thread) =>
+          merge(
+            rx.ask('asst_1', 'first', { threadId: thread.id }).pipe(
+              replyText(),
+              map((t) => `1:${t}`),
+            ),
+            rx.ask('asst_1', 'second', { threadId: thread.id }).pipe(
+              replyText(),
+              map((t) => `2:${t}`),
+            ),
+          ),
+        ),
+      ),
+    );
+    expect(seen.filter((s) => s.error)).toEqual([]);
+    expect(values(seen)).toEqual(['1:ok', '2:ok']);
+    const [first, second] = ops(backend, 'runs.create');
+    expect(second!.subscribedAt).toBeGreaterThanOrEqual(seen[0]!.at);
+    expect(first!.subscribedAt).toBe(0);
+  });
+
+  it('cancels an ask unsubscribed early, and starts the next queued one once the cancel has settled', () => {
+    const config: TimelineBackendConfig = { runs: 'q 9ms i 99ms c', reply: 'ok' };
+    let threadId = '';
+    const { seen, backend } = inVirtualTime(config, (rx) =>
+      rx.threads.create().pipe(
+        concatMap((thread) => {
+          threadId = thread.id;
+          const first$ = rx.ask('asst_1', 'first', { threadId });
+          const second$ = rx.ask('asst_1', 'second', { threadId }).pipe(replyText());
+          // The first is dropped at 30 ms, well before it would complete.
+          return merge(
+            first$.pipe(
+              map((e) => e.event),
+              takeUntil(timer(30)),
+            ),
+            second$,
+          );
+        }),
+      ),
+    );
+    expect(ops(backend, 'runs.cancel')).toHaveLength(1);
+    expect(seen.filter((s) => s.error)).toEqual([]);
+    expect(values(seen).at(-1)).toBe('ok');
+    const secondCreate = ops(backend, 'runs.create')[1]!;
+    expect(secondCreate.subscribedAt).toBeGreaterThan(30);
+    expect(threadId).toBe('thread_1');
+  });
+
+  it('fails run with RunTimeoutError at the deadline and cancels the run it owns', () => {
+    const { seen, backend } = inVirtualTime({ runs: 'q 5ms i' }, (rx) =>
+      rx.ask('asst_1', 'never ends', { timeout: 50 }),
+    );
+    const error = seen.at(-1)!.error;
+    expect(error).toBeInstanceOf(RunTimeoutError);
+    expect(seen.at(-1)!.at).toBe(50);
+    expect((error as RunTimeoutError).lastRun?.status).toBe('in_progress');
+    expect(ops(backend, 'runs.cancel')).toHaveLength(1);
+  });
+
+  it('ends run with RunCancelledError after the cancelled event when someone else cancels', () => {
+    const { seen } = inVirtualTime({ runs: 'q 5ms i 20ms x' }, (rx) => rx.ask('asst_1', 'hi'));
+    expect(seen.at(-2)!.value?.event).toBe('thread.run.cancelled');
+    expect(seen.at(-1)!.error).toBeInstanceOf(RunCancelledError);
+  });
+
+  it('watches messages: the existing ones, then each new one once it is done', () => {
+    const { seen } = inVirtualTime(
+      { runs: 'q 20ms i 30ms c', reply: 'answer' },
+      (rx, backend) =>
+        rx.threads.create({ messages: [{ role: 'user', content: 'hello' }] }).pipe(
+          concatMap((thread) =>
+            merge(
+              rx.messages.watch(thread.id),
+              // A run starts at 5 ms; its reply is written between 21 and 51 ms.
+              backend.runs.create(thread.id, { assistant_id: 'asst_1' }).pipe(
+                delay(5),
+                map(() => null),
+              ),
+            ),
+          ),
+        ),
+      200,
+    );
+    const messages = values(seen).filter((m) => m !== null);
+    expect(messages.map((m) => [m!.role, m!.status])).toEqual([
+      ['user', 'completed'],
+      ['assistant', 'completed'],
+    ]);
+    const reply = seen.find((s) => s.value && s.value.role === 'assistant')!;
+    expect(reply.at).toBeGreaterThanOrEqual(51);
+  });
+});
