@@ -1,6 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+
 export default defineConfig({
+  // Tests and examples import the package by name; they run against the sources.
+  resolve: {
+    alias: [
+      { find: /^rx-assistants$/, replacement: src('index.ts') },
+      { find: /^rx-assistants\/(local|server|testing)$/, replacement: src('$1/index.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.spec.ts'],
     typecheck: {

@@ -223,6 +223,17 @@ function createClient(backend: AssistantsBackend, config: RxAssistantsConfig): R
   };
 }
 
+const isOpenAIClient = (source: unknown): source is OpenAI =>
+  typeof (source as OpenAI | null)?.beta?.threads?.runs?.retrieve === 'function';
+
+function invalidSource(source: unknown): never {
+  throw new TypeError(
+    `rxAssistants: the source must be an OpenAI client or an AssistantsBackend, got ${
+      source === null ? 'null' : typeof source
+    }`,
+  );
+}
+
 /**
  * The reactive client: assistants, threads, messages, runs and run steps as
  * cold, cancellable, scheduler-aware Observables, over an `openai` client or
@@ -257,6 +268,10 @@ export function rxAssistants(
   source: OpenAI | AssistantsBackend,
   config: RxAssistantsConfig = {},
 ): RxAssistants {
-  const backend = isAssistantsBackend(source) ? source : openaiBackend(source as OpenAI);
+  const backend = isAssistantsBackend(source)
+    ? source
+    : isOpenAIClient(source)
+      ? openaiBackend(source)
+      : invalidSource(source);
   return createClient(backend, config);
 }

@@ -1,8 +1,10 @@
+import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import {
   concat,
   concatMap,
   delay,
+  lastValueFrom,
   map,
   merge,
   type Observable,
@@ -209,5 +211,29 @@ describe('rxAssistants', () => {
     ]);
     const reply = seen.find((s) => s.value && s.value.role === 'assistant')!;
     expect(reply.at).toBeGreaterThanOrEqual(51);
+  });
+});
+
+describe('rxAssistants(source)', () => {
+  it('drives an OpenAI client through the adapter', async () => {
+    const paths: string[] = [];
+    const client = new OpenAI({
+      apiKey: 'sk-test',
+      baseURL: 'http://127.0.0.1:9/v1',
+      maxRetries: 0,
+      fetch: async (url) => {
+        paths.push(new URL(String(url)).pathname);
+        return new Response(JSON.stringify({ id: 'thread_9', object: 'thread' }), {
+          headers: { 'content-type': 'application/json' },
+        });
+      },
+    });
+    const thread = await lastValueFrom(rxAssistants(client).threads.retrieve('thread_9'));
+    expect(thread.id).toBe('thread_9');
+    expect(paths).toEqual(['/v1/threads/thread_9']);
+  });
+
+  it.each([null, undefined, 42, {}, { runs: {} }])('rejects %s with a TypeError', (source) => {
+    expect(() => rxAssistants(source as never)).toThrow(TypeError);
   });
 });
