@@ -237,3 +237,81 @@ describe('rxAssistants(source)', () => {
     expect(() => rxAssistants(source as never)).toThrow(TypeError);
   });
 });
+
+describe('rxAssistants resources', () => {
+  it('reaches every operation of the port, with ids in path order', () => {
+    const { seen, backend } = inVirtualTime(
+      { runs: 'q-r-i-c', toolCalls: [{ name: 'f', arguments: {} }] },
+      (rx) =>
+        concat(
+          rx.assistants.retrieve('asst_1').pipe(map((a) => `assistant ${a.id}`)),
+          rx.assistants.update('asst_1', { name: 'Renamed' }).pipe(map((a) => `renamed ${a.name}`)),
+          rx.threads.create().pipe(map((t) => `thread ${t.id}`)),
+          rx.threads
+            .update('thread_1', { metadata: { k: 'v' } })
+            .pipe(map((t) => `meta ${t.metadata?.['k']}`)),
+          rx.threads.retrieve('thread_1').pipe(map((t) => `retrieved ${t.id}`)),
+          rx.messages
+            .create('thread_1', { role: 'user', content: 'hi' })
+            .pipe(map((m) => `message ${m.id}`)),
+          rx.messages
+            .update('thread_1', 'msg_1', { metadata: { a: 'b' } })
+            .pipe(map((m) => `updated ${m.id}`)),
+          rx.messages.retrieve('thread_1', 'msg_1').pipe(map((m) => `got ${m.role}`)),
+          rx.runs
+            .create('thread_1', { assistant_id: 'asst_1' })
+            .pipe(map((r) => `run ${r.id} ${r.status}`)),
+          rx.runs
+            .update('thread_1', 'run_1', { metadata: { x: 'y' } })
+            .pipe(map((r) => `run meta ${r.metadata?.['x']}`)),
+          timer(5).pipe(
+            concatMap(() => rx.runs.retrieve('thread_1', 'run_1')),
+            map((r) => `status ${r.status}`),
+          ),
+          rx.runs
+            .submitToolOutputs('thread_1', 'run_1', {
+              tool_outputs: [{ tool_call_id: 'call_1', output: '1' }],
+            })
+            .pipe(map((r) => `submitted ${r.status}`)),
+          rx.runs.list('thread_1').pipe(map((r) => `listed ${r.id}`)),
+          rx.steps.list('thread_1', 'run_1').pipe(map((s) => `step ${s.id} ${s.type}`)),
+          rx.steps.retrieve('thread_1', 'run_1', 'step_1').pipe(map((s) => `one step ${s.id}`)),
+          rx.runs.cancel('thread_1', 'run_1').pipe(map((r) => `cancel ${r.status}`)),
+          timer(5).pipe(
+            concatMap(() => rx.messages.list('thread_1', { order: 'asc' })),
+            map((m) => `list ${m.id}`),
+          ),
+          rx.messages.delete('thread_1', 'msg_1').pipe(map((d) => `deleted ${d.id} ${d.deleted}`)),
+          rx.threads
+            .createAndRun({ assistant_id: 'asst_1' })
+            .pipe(map((r) => `createAndRun ${r.thread_id}`)),
+          rx.threads.delete('thread_1').pipe(map((d) => `thread deleted ${d.deleted}`)),
+          rx.assistants.delete('asst_1').pipe(map((d) => `assistant deleted ${d.deleted}`)),
+        ),
+    );
+    expect(values(seen)).toEqual([
+      'assistant asst_1',
+      'renamed Renamed',
+      'thread thread_1',
+      'meta v',
+      'retrieved thread_1',
+      'message msg_1',
+      'updated msg_1',
+      'got user',
+      'run run_1 queued',
+      'run meta y',
+      'status requires_action',
+      'submitted queued',
+      'listed run_1',
+      'step step_1 tool_calls',
+      'one step step_1',
+      'cancel cancelling',
+      'list msg_1',
+      'deleted msg_1 true',
+      'createAndRun thread_2',
+      'thread deleted true',
+      'assistant deleted true',
+    ]);
+    expect(backend.log.every((r) => r.abortedAt === undefined)).toBe(true);
+  });
+});
