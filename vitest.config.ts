@@ -13,6 +13,7 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.spec.ts'],
+    reporters: ['default', './test/support/summaryReporter.ts'],
     typecheck: {
       enabled: true,
       include: ['test/**/*.test-d.ts'],
