@@ -1,6 +1,22 @@
 /**
- * `rx-assistants/local`: the embedded runtime, which runs the Assistants
- * protocol in process on a pluggable model. It is under construction: this
- * entry point exists so that imports resolve, and exports nothing yet.
+ * `rx-assistants/local`: the embedded runtime. It runs the Assistants protocol
+ * in process, with the API's semantics, on a pluggable model.
  */
-export {};
+export { localBackend, type LocalBackendConfig, type LocalLimits } from './localBackend';
+export { memoryStore, type AssistantsStore, type StoredKind, type StoredRecords } from './store';
+export type {
+  ModelAdapter,
+  ModelContext,
+  ModelEvent,
+  ModelMessage,
+  ModelRequest,
+  ModelTool,
+  ModelToolCall,
+  ModelToolChoice,
+} from './ModelAdapter';
+export { estimateTokens } from './tokens';
+export { tutorModel, type TutorModelOptions } from './models/tutorModel';
+export {
+  chatCompletionsModel,
+  type ChatCompletionsModelOptions,
+} from './models/chatCompletionsModel';

@@ -1,0 +1,103 @@
+import type { Observable, SchedulerLike } from 'rxjs';
+
+/** A function the model may call: the `function` part of an assistant's function tool. */
+export interface ModelTool {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments. */
+  parameters?: Record<string, unknown>;
+  strict?: boolean | null;
+}
+
+/** A function call the model made, complete. */
+export interface ModelToolCall {
+  id: string;
+  name: string;
+  /** The arguments, as a JSON text. */
+  arguments: string;
+}
+
+/**
+ * One entry of the conversation handed to the model, in the shape Chat
+ * Completions uses: the thread's messages (text only) and, within the current
+ * run, the model's earlier tool calls and their outputs.
+ */
+export type ModelMessage =
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ModelToolCall[] }
+  | { role: 'tool'; toolCallId: string; content: string };
+
+/** Which tool the model must, may or must not call. */
+export type ModelToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; name: string };
+
+/** Everything a model needs for one turn of a run. */
+export interface ModelRequest {
+  /** The run's model name (from the run, else its assistant). */
+  model: string;
+  /** The run's instructions, with `additional_instructions` appended. */
+  instructions: string;
+  /** The conversation so far, oldest first. */
+  messages: ModelMessage[];
+  /** The function tools the model may call. */
+  tools: ModelTool[];
+  toolChoice: ModelToolChoice;
+  /** Whether the model may make several tool calls in one turn. */
+  parallelToolCalls: boolean;
+  temperature?: number | null;
+  topP?: number | null;
+  /** The most completion tokens the run may still use, when the run set a limit. */
+  maxCompletionTokens?: number | null;
+  /** `'json_object'` or `'json_schema'` when the run asks for structured output. */
+  responseFormat?: 'text' | 'json_object' | 'json_schema';
+}
+
+/** What the runtime gives a model besides the request. */
+export interface ModelContext {
+  /** The runtime's scheduler: the only clock a model may use (for pacing, say). */
+  scheduler: SchedulerLike;
+}
+
+/**
+ * One piece of a model's answer, as it streams:
+ *
+ * - `text`: the next piece of the reply's text;
+ * - `tool_call`: a piece of a tool call, Chat Completions style: calls are told
+ *   apart by `index`; `id` and `name` come with the first piece of a call, and
+ *   `arguments` pieces are concatenated. A model that knows a whole call at
+ *   once sends it in one piece. Several indexes make parallel calls;
+ * - `usage`: the tokens this turn used (the last one sent counts). Without it,
+ *   the runtime estimates them (see docs/local-runtime.md).
+ */
+export type ModelEvent =
+  | { type: 'text'; delta: string }
+  | { type: 'tool_call'; index: number; id?: string; name?: string; arguments?: string }
+  | { type: 'usage'; promptTokens: number; completionTokens: number };
+
+/**
+ * The model behind the embedded runtime: thread messages, instructions and
+ * tools in; an Observable of text deltas, tool calls and usage out.
+ *
+ * `respond` is called once per model turn of a run. Its Observable is
+ * subscribed by the runtime and must be cold; the runtime unsubscribes when the
+ * run is cancelled or expires, so an adapter should abort its request then. An
+ * error fails the run with `last_error`; completion ends the turn: the run
+ * goes to `requires_action` if the turn made tool calls, else it completes.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { of } from 'rxjs';
+ * import type { ModelAdapter } from 'rx-assistants/local';
+ *
+ * // A model that always answers "Hello!".
+ * const hello: ModelAdapter = {
+ *   name: 'hello',
+ *   respond: () => of({ type: 'text', delta: 'Hello!' }),
+ * };
+ * ```
+ */
+export interface ModelAdapter {
+  /** A name for logs and docs. */
+  readonly name: string;
+  respond(request: ModelRequest, context: ModelContext): Observable<ModelEvent>;
+}

@@ -1,0 +1,475 @@
+import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
+import type { AssistantsBackend, Page } from '../backend/AssistantsBackend';
+import type { Assistant, Message, Run, Thread } from '../backend/types';
+import { notFound, paginate } from '../internal/apiLists';
+import { randomId } from './ids';
+import type { ModelAdapter } from './ModelAdapter';
+import { tutorModel } from './models/tutorModel';
+import type { Runtime } from './records';
+import { newMessage } from './records';
+import { RunEngine } from './RunEngine';
+import { memoryStore, type AssistantsStore, type StoredKind } from './store';
+import {
+  booleanField,
+  contentField,
+  enumField,
+  fieldsOf,
+  invalid,
+  metadataField,
+  numberField,
+  stringField,
+  toolsField,
+} from './validation';
+
+/** Limits of the embedded runtime. */
+export interface LocalLimits {
+  /** How long after creation a run expires, in ms. Default 600 000 (10 minutes, as the API). */
+  runExpiresAfter?: number;
+}
+
+/** Configuration of {@link localBackend}. */
+export interface LocalBackendConfig {
+  /** The model of every run whose model name is not in `models`. Default {@link tutorModel}`()`. */
+  model?: ModelAdapter;
+  /** Models by the name a run (or its assistant) asks for, such as `{ 'gpt-4o': chatCompletionsModel(...) }`. */
+  models?: Record<string, ModelAdapter>;
+  /** The clock of every timestamp, delay and expiry. Default `asyncScheduler`. */
+  scheduler?: SchedulerLike;
+  /** Where objects are kept. Default {@link memoryStore}`()`. */
+  store?: AssistantsStore;
+  limits?: LocalLimits;
+  /** Makes ids (for tests); the default is random and unguessable. */
+  ids?: (prefix: string) => string;
+}
+
+type Fields = Record<string, unknown>;
+
+/** One request: runs `handle` on subscribe, emits its result and completes (or errors). */
+const request = <T>(handle: () => T): Observable<T> =>
+  new Observable<T>((subscriber) => {
+    let result: T;
+    try {
+      result = handle();
+    } catch (error) {
+      subscriber.error(error);
+      return;
+    }
+    subscriber.next(result);
+    subscriber.complete();
+  });
+
+const LIST_ORDER = ['asc', 'desc'] as const;
+
+/**
+ * The embedded runtime: the Assistants API in process, with its exact
+ * semantics (status machine, steps, `requires_action`, cancel, expiry,
+ * pagination, errors), on a pluggable model. Offline by default, with the
+ * deterministic {@link tutorModel}.
+ *
+ * It implements {@link AssistantsBackend}, so `rxAssistants(localBackend())`
+ * works as it does over a server. Every time it reads comes from its
+ * scheduler: under `TestScheduler.run()` the whole stack is deterministic in
+ * virtual time.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { concatMap } from 'rxjs';
+ * import { rxAssistants, replyText } from 'rx-assistants';
+ * import { localBackend } from 'rx-assistants/local';
+ *
+ * const rx = rxAssistants(localBackend());
+ * rx.assistants
+ *   .create({ model: 'tutor', name: 'Math Tutor' })
+ *   .pipe(
+ *     concatMap((tutor) => rx.ask(tutor.id, 'Solve 3x + 11 = 14')),
+ *     replyText(),
+ *   )
+ *   .subscribe(console.log); // x = 1 ...
+ * ```
+ *
+ * @param config The model(s), scheduler, store and limits; all optional.
+ * @returns A backend for {@link rxAssistants} (or `serve()`).
+ */
+export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend {
+  const scheduler = config.scheduler ?? asyncScheduler;
+  const store = config.store ?? memoryStore();
+  const defaultModel = config.model ?? tutorModel();
+  const expiresAfter = config.limits?.runExpiresAfter ?? 600_000;
+  if (!Number.isFinite(expiresAfter) || expiresAfter <= 0) {
+    throw new TypeError(
+      `limits.runExpiresAfter must be a positive number of ms, got ${expiresAfter}`,
+    );
+  }
+  const runtime: Runtime = {
+    store,
+    now: () => Math.floor(scheduler.now() / 1000),
+    newId: config.ids ?? randomId,
+  };
+  const engine = new RunEngine({
+    runtime,
+    scheduler,
+    expiresAfter,
+    modelFor: (run) => config.models?.[run.model] ?? defaultModel,
+  });
+
+  const find = <K extends StoredKind>(
+    kind: K,
+    id: unknown,
+    param: string,
+    label: string = kind,
+  ) => {
+    const record = typeof id === 'string' ? store.get(kind, id) : undefined;
+    if (!record) throw notFound(label, String(id), param);
+    return record;
+  };
+  const thread = (threadId: string) => find('thread', threadId, 'thread_id');
+  const runOf = (threadId: string, runId: string) => {
+    thread(threadId);
+    const run = find('run', runId, 'run_id');
+    if (run.thread_id !== threadId) throw notFound('run', runId, 'run_id');
+    return run;
+  };
+  const refuseIfActive = (threadId: string) => {
+    const active = engine.activeRunOf(threadId);
+    if (active) {
+      throw invalid('thread_id', `Thread ${threadId} already has an active run ${active}.`);
+    }
+  };
+  const listPage = <T extends { id: string }>(items: T[], query: unknown): Page<T> => {
+    const q = fieldsOf(query, 'query');
+    const limit = numberField(q, 'limit', { integer: true, min: 1, max: 100 }) ?? undefined;
+    const order = enumField(q, 'order', LIST_ORDER);
+    const after = stringField(q, 'after', { optional: true }) ?? undefined;
+    const before = stringField(q, 'before', { optional: true }) ?? undefined;
+    return paginate(items, { limit, order, after, before });
+  };
+
+  const assistantFields = (fields: Fields, base?: Assistant): Assistant => {
+    const tools = toolsField(fields, 128);
+    return {
+      id: base?.id ?? runtime.newId('asst'),
+      object: 'assistant',
+      created_at: base?.created_at ?? runtime.now(),
+      name: pick(
+        stringField(fields, 'name', { optional: true, nullable: true, max: 256 }),
+        base?.name,
+      ),
+      description: pick(
+        stringField(fields, 'description', { optional: true, nullable: true, max: 512 }),
+        base?.description,
+      ),
+      model: base
+        ? (stringField(fields, 'model', { optional: true }) ?? base.model)
+        : stringField(fields, 'model')!,
+      instructions: pick(
+        stringField(fields, 'instructions', { optional: true, nullable: true, max: 256_000 }),
+        base?.instructions,
+      ),
+      tools: tools ?? base?.tools ?? [],
+      tool_resources:
+        (fields['tool_resources'] as Assistant['tool_resources']) ?? base?.tool_resources ?? {},
+      metadata: metadataField(fields) ?? base?.metadata ?? {},
+      temperature: numberField(fields, 'temperature', { min: 0, max: 2 }) ?? base?.temperature ?? 1,
+      top_p: numberField(fields, 'top_p', { min: 0, max: 1 }) ?? base?.top_p ?? 1,
+      response_format:
+        (fields['response_format'] as Assistant['response_format']) ??
+        base?.response_format ??
+        'auto',
+    };
+  };
+
+  /** A checked message, not stored yet. */
+  const messageFrom = (threadId: string, body: unknown, param = ''): Message => {
+    const fields = fieldsOf(body, param.replace(/\.$/, '') || null);
+    const role = enumField(fields, 'role', ['user', 'assistant'] as const, `${param}role`);
+    if (!role) throw invalid(`${param}role`, `Missing required parameter: '${param}role'.`);
+    return newMessage(runtime, {
+      thread_id: threadId,
+      role,
+      content: contentField(fields, `${param}content`),
+      attachments: (fields['attachments'] as Message['attachments']) ?? [],
+      metadata: metadataField(fields, `${param}metadata`) ?? {},
+    });
+  };
+
+  /** Checked messages, not stored yet. */
+  const messagesFrom = (threadId: string, value: unknown, param: string): Message[] => {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value))
+      throw invalid(param, `Invalid type for '${param}': expected an array.`);
+    return value.map((m, i) => messageFrom(threadId, m, `${param}[${i}].`));
+  };
+
+  const createThread = (body: unknown, param = ''): Thread => {
+    const fields = fieldsOf(body, param.replace(/\.$/, '') || null);
+    const created: Thread = {
+      id: runtime.newId('thread'),
+      object: 'thread',
+      created_at: runtime.now(),
+      metadata: metadataField(fields, `${param}metadata`) ?? {},
+      tool_resources: (fields['tool_resources'] as Thread['tool_resources']) ?? {},
+    };
+    const messages = messagesFrom(created.id, fields['messages'], `${param}messages`);
+    store.put('thread', created);
+    for (const message of messages) store.put('message', message);
+    return created;
+  };
+
+  const deleteThread = (threadId: string) => {
+    engine.forget(threadId);
+    for (const run of store.list('run', threadId)) {
+      for (const step of store.list('step', run.id)) store.delete('step', step.id);
+      store.delete('run', run.id);
+    }
+    for (const message of store.list('message', threadId)) store.delete('message', message.id);
+    store.delete('thread', threadId);
+  };
+
+  const createRun = (threadId: string, body: unknown): Run => {
+    const fields = fieldsOf(body);
+    const assistantId = stringField(fields, 'assistant_id')!;
+    const assistant = find('assistant', assistantId, 'assistant_id');
+    const extra = messagesFrom(threadId, fields['additional_messages'], 'additional_messages');
+    const instructions = stringField(fields, 'instructions', { optional: true, nullable: true });
+    const additional = stringField(fields, 'additional_instructions', {
+      optional: true,
+      nullable: true,
+    });
+    const run: Run = {
+      id: runtime.newId('run'),
+      object: 'thread.run',
+      created_at: runtime.now(),
+      thread_id: threadId,
+      assistant_id: assistant.id,
+      status: 'queued',
+      required_action: null,
+      last_error: null,
+      expires_at: Math.floor((scheduler.now() + expiresAfter) / 1000),
+      started_at: null,
+      cancelled_at: null,
+      failed_at: null,
+      completed_at: null,
+      model: stringField(fields, 'model', { optional: true, nullable: true }) ?? assistant.model,
+      instructions: [instructions ?? assistant.instructions ?? '', additional ?? '']
+        .filter(Boolean)
+        .join('\n\n'),
+      tools: toolsField(fields, 20) ?? assistant.tools,
+      metadata: metadataField(fields) ?? {},
+      usage: null,
+      incomplete_details: null,
+      temperature:
+        numberField(fields, 'temperature', { min: 0, max: 2 }) ?? assistant.temperature ?? 1,
+      top_p: numberField(fields, 'top_p', { min: 0, max: 1 }) ?? assistant.top_p ?? 1,
+      max_prompt_tokens:
+        numberField(fields, 'max_prompt_tokens', { integer: true, min: 256 }) ?? null,
+      max_completion_tokens:
+        numberField(fields, 'max_completion_tokens', { integer: true, min: 256 }) ?? null,
+      truncation_strategy: truncationOf(fields['truncation_strategy']),
+      tool_choice: toolChoiceOf(fields['tool_choice']),
+      parallel_tool_calls: booleanField(fields, 'parallel_tool_calls') ?? true,
+      response_format:
+        (fields['response_format'] as Run['response_format']) ??
+        assistant.response_format ??
+        'auto',
+    };
+    // Every check is done: from here on, nothing fails.
+    for (const message of extra) store.put('message', message);
+    store.put('run', run);
+    engine.start(run);
+    return store.get('run', run.id)!;
+  };
+
+  return {
+    assistants: {
+      create: (params) => request(() => save('assistant', assistantFields(fieldsOf(params)))),
+      retrieve: (assistantId) => request(() => find('assistant', assistantId, 'assistant_id')),
+      update: (assistantId, params) =>
+        request(() =>
+          save(
+            'assistant',
+            assistantFields(fieldsOf(params), find('assistant', assistantId, 'assistant_id')),
+          ),
+        ),
+      list: (query) => request(() => listPage(store.list('assistant'), query)),
+      delete: (assistantId) =>
+        request(() => {
+          find('assistant', assistantId, 'assistant_id');
+          store.delete('assistant', assistantId);
+          return { id: assistantId, object: 'assistant.deleted' as const, deleted: true };
+        }),
+    },
+    threads: {
+      create: (params) => request(() => createThread(params)),
+      retrieve: (threadId) => request(() => thread(threadId)),
+      update: (threadId, params) =>
+        request(() => {
+          const fields = fieldsOf(params);
+          const base = thread(threadId);
+          return save('thread', {
+            ...base,
+            metadata: metadataField(fields) ?? base.metadata,
+            tool_resources:
+              (fields['tool_resources'] as Thread['tool_resources']) ?? base.tool_resources,
+          });
+        }),
+      delete: (threadId) =>
+        request(() => {
+          thread(threadId);
+          deleteThread(threadId);
+          return { id: threadId, object: 'thread.deleted' as const, deleted: true };
+        }),
+      createAndRun: (params) =>
+        request(() => {
+          const fields = fieldsOf(params);
+          find('assistant', stringField(fields, 'assistant_id'), 'assistant_id');
+          const created = createThread(fields['thread'], 'thread.');
+          const { thread: _thread, ...runFields } = fields;
+          try {
+            return createRun(created.id, runFields);
+          } catch (error) {
+            // A bad run parameter leaves no thread behind.
+            deleteThread(created.id);
+            throw error;
+          }
+        }),
+    },
+    messages: {
+      create: (threadId, params) =>
+        request(() => {
+          thread(threadId);
+          refuseIfActive(threadId);
+          return save('message', messageFrom(threadId, params));
+        }),
+      retrieve: (threadId, messageId) => request(() => messageOf(threadId, messageId)),
+      update: (threadId, messageId, params) =>
+        request(() => {
+          const base = messageOf(threadId, messageId);
+          return save('message', {
+            ...base,
+            metadata: metadataField(fieldsOf(params)) ?? base.metadata,
+          });
+        }),
+      list: (threadId, query) =>
+        request(() => {
+          thread(threadId);
+          const runId = stringField(fieldsOf(query, 'query'), 'run_id', { optional: true });
+          const all = store.list('message', threadId);
+          return listPage(
+            runId ? all.filter((m) => m.run_id === runId) : all,
+            omit(query, 'run_id'),
+          );
+        }),
+      delete: (threadId, messageId) =>
+        request(() => {
+          messageOf(threadId, messageId);
+          store.delete('message', messageId);
+          return { id: messageId, object: 'thread.message.deleted' as const, deleted: true };
+        }),
+    },
+    runs: {
+      create: (threadId, params) =>
+        request(() => {
+          thread(threadId);
+          refuseIfActive(threadId);
+          return createRun(threadId, params);
+        }),
+      retrieve: (threadId, runId) => request(() => ({ run: runOf(threadId, runId) })),
+      update: (threadId, runId, params) =>
+        request(() => {
+          const base = runOf(threadId, runId);
+          return save('run', {
+            ...base,
+            metadata: metadataField(fieldsOf(params)) ?? base.metadata,
+          });
+        }),
+      list: (threadId, query) =>
+        request(() => (thread(threadId), listPage(store.list('run', threadId), query))),
+      cancel: (threadId, runId) => request(() => (runOf(threadId, runId), engine.cancel(runId))),
+      submitToolOutputs: (threadId, runId, params) =>
+        request(
+          () => (runOf(threadId, runId), engine.submit(runId, fieldsOf(params)['tool_outputs'])),
+        ),
+    },
+    steps: {
+      retrieve: (threadId, runId, stepId) =>
+        request(() => {
+          runOf(threadId, runId);
+          const step = find('step', stepId, 'step_id', 'run step');
+          if (step.run_id !== runId) throw notFound('run step', stepId, 'step_id');
+          return step;
+        }),
+      list: (threadId, runId, query) =>
+        request(
+          () => (
+            runOf(threadId, runId),
+            listPage(store.list('step', runId), omit(query, 'include'))
+          ),
+        ),
+    },
+  };
+
+  function save<K extends StoredKind>(
+    kind: K,
+    record: Parameters<AssistantsStore['put']>[1] & { id: string },
+  ) {
+    store.put(kind, record as never);
+    return record as never;
+  }
+
+  function messageOf(threadId: string, messageId: string): Message {
+    thread(threadId);
+    const message = find('message', messageId, 'message_id');
+    if (message.thread_id !== threadId) throw notFound('message', messageId, 'message_id');
+    return message;
+  }
+}
+
+/** `value` when the request set it (even to null), else the current value. */
+function pick<T>(value: T | undefined, current: T | undefined): T | null {
+  return value !== undefined ? value : (current ?? null);
+}
+
+function omit(query: unknown, key: string): unknown {
+  if (query === undefined || query === null || typeof query !== 'object') return query;
+  const { [key]: _omitted, ...rest } = query as Record<string, unknown>;
+  return rest;
+}
+
+function truncationOf(value: unknown): Run['truncation_strategy'] {
+  if (value === undefined || value === null) return { type: 'auto', last_messages: null };
+  const fields = fieldsOf(value, 'truncation_strategy');
+  const type =
+    enumField(fields, 'type', ['auto', 'last_messages'] as const, 'truncation_strategy.type') ??
+    'auto';
+  const last = numberField(fields, 'last_messages', {
+    integer: true,
+    min: 1,
+    param: 'truncation_strategy.last_messages',
+  });
+  return { type, last_messages: last ?? null };
+}
+
+function toolChoiceOf(value: unknown): Run['tool_choice'] {
+  if (value === undefined || value === null) return 'auto';
+  if (value === 'auto' || value === 'none' || value === 'required') return value;
+  const fields = fieldsOf(value, 'tool_choice');
+  const type = enumField(
+    fields,
+    'type',
+    ['function', 'code_interpreter', 'file_search'] as const,
+    'tool_choice.type',
+  );
+  if (type === 'function') {
+    const fn = fieldsOf(fields['function'], 'tool_choice.function');
+    return {
+      type,
+      function: { name: stringField(fn, 'name', { param: 'tool_choice.function.name' })! },
+    };
+  }
+  if (type) return { type };
+  throw invalid(
+    'tool_choice',
+    `Invalid 'tool_choice': expected 'none', 'auto', 'required' or a named tool.`,
+  );
+}

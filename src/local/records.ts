@@ -1,0 +1,67 @@
+import type { Message, MessageContent, Run, RunStep } from '../backend/types';
+import type { AssistantsStore } from './store';
+
+/** What every part of the runtime shares: the store, the clock and the ids. */
+export interface Runtime {
+  store: AssistantsStore;
+  /** Unix seconds, from the scheduler. */
+  now(): number;
+  newId(prefix: string): string;
+}
+
+/** A message as the API returns it, `completed` unless told otherwise. */
+export function newMessage(
+  runtime: Runtime,
+  init: Pick<Message, 'thread_id' | 'role' | 'content'> & Partial<Message>,
+): Message {
+  const now = runtime.now();
+  return {
+    id: runtime.newId('msg'),
+    object: 'thread.message',
+    created_at: now,
+    status: 'completed',
+    incomplete_details: null,
+    completed_at: init.status === 'in_progress' ? null : now,
+    incomplete_at: null,
+    assistant_id: null,
+    run_id: null,
+    attachments: [],
+    metadata: {},
+    ...init,
+  };
+}
+
+/** A new step of a run, in progress. */
+export function newStep(runtime: Runtime, run: Run, details: RunStep['step_details']): RunStep {
+  return {
+    id: runtime.newId('step'),
+    object: 'thread.run.step',
+    created_at: runtime.now(),
+    assistant_id: run.assistant_id,
+    thread_id: run.thread_id,
+    run_id: run.id,
+    type: details.type,
+    status: 'in_progress',
+    step_details: details,
+    last_error: null,
+    expired_at: null,
+    cancelled_at: null,
+    failed_at: null,
+    completed_at: null,
+    metadata: {},
+    usage: null,
+  };
+}
+
+/** The plain text of a message: its text blocks, with a placeholder for images. */
+export function textOf(content: MessageContent[]): string {
+  return content
+    .map((block) =>
+      block.type === 'text'
+        ? block.text.value
+        : block.type === 'refusal'
+          ? block.refusal
+          : '[image]',
+    )
+    .join('\n');
+}

@@ -1,0 +1,377 @@
+import OpenAI, { APIError, InternalServerError, BadRequestError } from 'openai';
+import { asyncScheduler, config, lastValueFrom, toArray } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ModelEvent, ModelRequest } from '../../../src/local/ModelAdapter';
+import {
+  chatCompletionsModel,
+  type ChatCompletionsModelOptions,
+} from '../../../src/local/models/chatCompletionsModel';
+import {
+  startFakeChatServer,
+  type FakeChatServer,
+  type FakeReply,
+} from '../../support/fakeChatServer';
+
+const context = { scheduler: asyncScheduler };
+
+/** A bare request; each test adds what it checks. */
+const request = (extra: Partial<ModelRequest> = {}): ModelRequest => ({
+  model: 'gpt-run',
+  instructions: '',
+  messages: [{ role: 'user', content: 'Hi' }],
+  tools: [],
+  toolChoice: 'auto',
+  parallelToolCalls: true,
+  ...extra,
+});
+
+let server: FakeChatServer | undefined;
+
+afterEach(async () => {
+  config.onStoppedNotification = null;
+  await server?.close();
+  server = undefined;
+});
+
+/** Starts the fake with the given replies and returns a model whose client points at it. */
+async function setup(
+  reply: FakeReply | (() => FakeReply),
+  options: ChatCompletionsModelOptions = {},
+) {
+  server = await startFakeChatServer(typeof reply === 'function' ? reply : () => reply);
+  const client = new OpenAI({
+    apiKey: 'sk-test',
+    baseURL: server.url,
+    maxRetries: 0,
+    logLevel: 'off',
+  });
+  return { server, client, model: chatCompletionsModel(client, options) };
+}
+
+const collect = (model: ReturnType<typeof chatCompletionsModel>, req = request()) =>
+  lastValueFrom(model.respond(req, context).pipe(toArray()));
+
+/** Joins tool-call pieces by index, the way the runtime does. */
+function accumulate(events: ModelEvent[]) {
+  const calls: { id: string; name: string; arguments: string }[] = [];
+  for (const event of events) {
+    if (event.type !== 'tool_call') continue;
+    const call = (calls[event.index] ??= { id: '', name: '', arguments: '' });
+    call.id += event.id ?? '';
+    call.name += event.name ?? '';
+    call.arguments += event.arguments ?? '';
+  }
+  return calls;
+}
+
+describe('chatCompletionsModel', () => {
+  it('is named after its model override', async () => {
+    const client = new OpenAI({ apiKey: 'sk-test', baseURL: 'http://127.0.0.1:1/v1' });
+    expect(chatCompletionsModel(client, { model: 'gpt-4o-mini' }).name).toBe('chat:gpt-4o-mini');
+    expect(chatCompletionsModel(client).name).toBe('chat');
+  });
+
+  it('streams text deltas in order and maps the conversation into the request', async () => {
+    const { model, server } = await setup({
+      deltas: [{ content: 'x = ' }, { content: '' }, { content: '2' }, { content: '.' }],
+    });
+    const events = await collect(
+      model,
+      request({
+        instructions: 'Be brief.',
+        messages: [
+          { role: 'user', content: 'Solve 2x = 4' },
+          {
+            role: 'assistant',
+            content: '',
+            toolCalls: [{ id: 'call_1', name: 'check', arguments: '{"x":2}' }],
+          },
+          { role: 'tool', toolCallId: 'call_1', content: 'ok' },
+          { role: 'assistant', content: 'Checked.' },
+          { role: 'user', content: 'Thanks' },
+        ],
+        temperature: 0.2,
+        topP: 0.9,
+        maxCompletionTokens: 50,
+        responseFormat: 'json_object',
+      }),
+    );
+
+    expect(events).toEqual([
+      { type: 'text', delta: 'x = ' },
+      { type: 'text', delta: '2' },
+      { type: 'text', delta: '.' },
+    ]);
+    expect(server.requests).toEqual([
+      {
+        model: 'gpt-run',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Solve 2x = 4' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: 'call_1', type: 'function', function: { name: 'check', arguments: '{"x":2}' } },
+            ],
+          },
+          { role: 'tool', tool_call_id: 'call_1', content: 'ok' },
+          { role: 'assistant', content: 'Checked.' },
+          { role: 'user', content: 'Thanks' },
+        ],
+        temperature: 0.2,
+        top_p: 0.9,
+        max_completion_tokens: 50,
+        response_format: { type: 'json_object' },
+        stream: true,
+        stream_options: { include_usage: true },
+      },
+    ]);
+  });
+
+  it('overrides the model, omits empty instructions and unset options, and merges extraBody', async () => {
+    const { model, client, server } = await setup({ deltas: [{ content: 'ok' }] });
+    const llama = chatCompletionsModel(client, {
+      model: 'llama3.2',
+      extraBody: { seed: 7, stream: false },
+    });
+    await collect(
+      model,
+      request({ temperature: null, topP: null, maxCompletionTokens: null, responseFormat: 'text' }),
+    );
+    await collect(llama, request({ responseFormat: 'json_schema' }));
+
+    expect(server.requests).toEqual([
+      {
+        model: 'gpt-run',
+        messages: [{ role: 'user', content: 'Hi' }],
+        stream: true,
+        stream_options: { include_usage: true },
+      },
+      {
+        model: 'llama3.2',
+        messages: [{ role: 'user', content: 'Hi' }],
+        seed: 7,
+        stream: true,
+        stream_options: { include_usage: true },
+      },
+    ]);
+  });
+
+  it('maps parallel tool calls whose arguments are split over chunks', async () => {
+    const { model } = await setup({
+      deltas: [
+        {
+          tool_calls: [
+            {
+              index: 0,
+              id: 'call_a',
+              type: 'function',
+              function: { name: 'get_weather', arguments: '' },
+            },
+          ],
+        },
+        { tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] },
+        { tool_calls: [{ index: 0, function: { arguments: '' } }] },
+        { tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] },
+        {
+          tool_calls: [
+            {
+              index: 1,
+              id: 'call_b',
+              type: 'function',
+              function: { name: 'get_time', arguments: '' },
+            },
+          ],
+        },
+        { tool_calls: [{ index: 1, function: { arguments: '{"tz":"Europe/' } }] },
+        { tool_calls: [{ index: 1, function: { arguments: 'Paris"}' } }] },
+      ],
+    });
+    const events = await collect(model);
+
+    expect(events).toEqual([
+      { type: 'tool_call', index: 0, id: 'call_a', name: 'get_weather' },
+      { type: 'tool_call', index: 0, arguments: '{"city":' },
+      { type: 'tool_call', index: 0, arguments: '"Paris"}' },
+      { type: 'tool_call', index: 1, id: 'call_b', name: 'get_time' },
+      { type: 'tool_call', index: 1, arguments: '{"tz":"Europe/' },
+      { type: 'tool_call', index: 1, arguments: 'Paris"}' },
+    ]);
+    const calls = accumulate(events);
+    expect(calls).toEqual([
+      { id: 'call_a', name: 'get_weather', arguments: '{"city":"Paris"}' },
+      { id: 'call_b', name: 'get_time', arguments: '{"tz":"Europe/Paris"}' },
+    ]);
+    expect(calls.map((call) => JSON.parse(call.arguments))).toEqual([
+      { city: 'Paris' },
+      { tz: 'Europe/Paris' },
+    ]);
+  });
+
+  it('maps tools, tool_choice and parallel_tool_calls, and a named tool choice', async () => {
+    const { model, server } = await setup({ deltas: [] });
+    const parameters = { type: 'object', properties: { city: { type: 'string' } } };
+    await collect(
+      model,
+      request({
+        tools: [
+          { name: 'get_weather', description: 'The weather', parameters, strict: true },
+          { name: 'ping', description: undefined, parameters: undefined, strict: null },
+        ],
+        toolChoice: 'required',
+        parallelToolCalls: false,
+      }),
+    );
+    await collect(
+      model,
+      request({
+        tools: [{ name: 'ping' }],
+        toolChoice: { type: 'function', name: 'ping' },
+      }),
+    );
+
+    expect(server.requests[0]).toMatchObject({
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'get_weather', description: 'The weather', parameters, strict: true },
+        },
+        { type: 'function', function: { name: 'ping' } },
+      ],
+      tool_choice: 'required',
+      parallel_tool_calls: false,
+    });
+    expect(server.requests[0].tools[1].function).toStrictEqual({ name: 'ping' });
+    expect(server.requests[1]).toMatchObject({
+      tools: [{ type: 'function', function: { name: 'ping' } }],
+      tool_choice: { type: 'function', function: { name: 'ping' } },
+      parallel_tool_calls: true,
+    });
+  });
+
+  it('sends no tool fields when there are no tools', async () => {
+    const { model, server } = await setup({ deltas: [] });
+    await collect(model, request({ toolChoice: 'required', parallelToolCalls: false }));
+
+    expect(Object.keys(server.requests[0])).not.toContain('tools');
+    expect(Object.keys(server.requests[0])).not.toContain('tool_choice');
+    expect(Object.keys(server.requests[0])).not.toContain('parallel_tool_calls');
+  });
+
+  it('maps the usage chunk', async () => {
+    const { model } = await setup({
+      deltas: [{ content: 'Hello' }],
+      usage: { prompt_tokens: 12, completion_tokens: 3 },
+    });
+
+    expect(await collect(model)).toEqual([
+      { type: 'text', delta: 'Hello' },
+      { type: 'usage', promptTokens: 12, completionTokens: 3 },
+    ]);
+  });
+
+  it('streams a refusal as text', async () => {
+    const { model } = await setup({ deltas: [{ refusal: "I can't " }, { refusal: 'help.' }] });
+
+    expect(await collect(model)).toEqual([
+      { type: 'text', delta: "I can't " },
+      { type: 'text', delta: 'help.' },
+    ]);
+  });
+
+  it.each([
+    [500, InternalServerError, 'server_error'],
+    [400, BadRequestError, 'invalid_request_error'],
+  ])('errors with the SDK error of an HTTP %i', async (status, ErrorClass, type) => {
+    const { model } = await setup({
+      status,
+      error: { message: 'Nope', type, param: 'model', code: 'bad' },
+    });
+    const error = await collect(model).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ErrorClass);
+    expect(error).toMatchObject({ status, type, param: 'model', code: 'bad' });
+    expect((error as APIError).error).toMatchObject({ message: 'Nope' });
+  });
+
+  it.each([
+    ['destroy', TypeError], // undici's "terminated": the socket closed mid-body
+    ['malformed', SyntaxError], // a data line that is not JSON
+    ['error', APIError], // an error object in the stream
+  ] as const)(
+    'errors after the deltas when the stream fails mid-way (%s)',
+    async (end, ErrorClass) => {
+      const { model } = await setup({ deltas: [{ content: 'Par' }, { content: 'tial' }], end });
+      const events: ModelEvent[] = [];
+      const error = await new Promise<unknown>((resolve, reject) =>
+        model.respond(request(), context).subscribe({
+          next: (event) => events.push(event),
+          error: resolve,
+          complete: () => reject(new Error('completed instead of failing')),
+        }),
+      );
+
+      expect(events).toEqual([
+        { type: 'text', delta: 'Par' },
+        { type: 'text', delta: 'tial' },
+      ]);
+      expect(error).toBeInstanceOf(ErrorClass);
+      if (end === 'error') expect(error).toMatchObject({ type: 'server_error' });
+    },
+  );
+
+  it('aborts the request when unsubscribed mid-stream, and emits nothing after', async () => {
+    const { model, server } = await setup({
+      deltas: [{ content: 'one' }, { content: 'two' }],
+      end: 'hang',
+    });
+    const late: unknown[] = [];
+    config.onStoppedNotification = (notification) => late.push(notification);
+    const events: ModelEvent[] = [];
+    const notifications: string[] = [];
+    await new Promise<void>((resolve) => {
+      const subscription = model.respond(request(), context).subscribe({
+        next: (event) => {
+          events.push(event);
+          subscription.unsubscribe();
+          resolve();
+        },
+        error: () => notifications.push('error'),
+        complete: () => notifications.push('complete'),
+      });
+    });
+    await server.disconnected();
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(server.disconnects).toBe(1);
+    expect(events).toEqual([{ type: 'text', delta: 'one' }]);
+    expect(notifications).toEqual([]);
+    expect(late).toEqual([]);
+  });
+
+  it('aborts the request when unsubscribed before the response', async () => {
+    let arrived!: () => void;
+    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    const { model, server } = await setup(() => {
+      arrived();
+      return { stall: true };
+    });
+    const late: unknown[] = [];
+    config.onStoppedNotification = (notification) => late.push(notification);
+    const notifications: unknown[] = [];
+    const subscription = model.respond(request(), context).subscribe({
+      next: (event) => notifications.push(event),
+      error: (error) => notifications.push(error),
+      complete: () => notifications.push('complete'),
+    });
+    await arrival;
+    subscription.unsubscribe();
+    await server.disconnected();
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(server.disconnects).toBe(1);
+    expect(notifications).toEqual([]);
+    expect(late).toEqual([]);
+  });
+});
