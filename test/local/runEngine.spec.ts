@@ -5,17 +5,7 @@ import type { AssistantsBackend } from '../../src/backend';
 import type { Run } from '../../src/backend/types';
 import { localBackend, type LocalBackendConfig, type ModelEvent } from '../../src/local';
 import { testScheduler } from '../support/scheduler';
-import { say, scriptedModel } from './scriptedModel';
-
-/** Ids `asst_1`, `thread_1`, `run_1`... so that tests can name them. */
-export const counterIds = () => {
-  const counts = new Map<string, number>();
-  return (prefix: string) => {
-    const n = (counts.get(prefix) ?? 0) + 1;
-    counts.set(prefix, n);
-    return `${prefix}_${n}`;
-  };
-};
+import { counterIds, say, scriptedModel } from './scriptedModel';
 
 interface Seen<T> {
   at: number;

@@ -43,3 +43,13 @@ export const say = (
   ...text.split(/(?<= )/).map((delta): ModelEvent => ({ type: 'text', delta })),
   ...(usage ? [{ type: 'usage' as const, ...usage }] : []),
 ];
+
+/** Ids `asst_1`, `thread_1`, `run_1`... so that tests can name them. */
+export const counterIds = () => {
+  const counts = new Map<string, number>();
+  return (prefix: string) => {
+    const n = (counts.get(prefix) ?? 0) + 1;
+    counts.set(prefix, n);
+    return `${prefix}_${n}`;
+  };
+};
