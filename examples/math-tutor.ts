@@ -44,7 +44,7 @@ function chooseBackend(): { backend: AssistantsBackend | OpenAI; label: string; 
   }
   if (process.env['OPENAI_BASE_URL']) {
     return {
-      backend: new OpenAI(),
+      backend: new OpenAI({ apiKey: process.env['OPENAI_API_KEY'] ?? 'none' }),
       label: `Assistants server at ${process.env['OPENAI_BASE_URL']}`,
       model: 'gpt-4o',
     };

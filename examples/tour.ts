@@ -1,21 +1,16 @@
 /**
- * The README's tour, runnable: `npm run demo`.
+ * The README's tour, runnable: `npx tsx examples/tour.ts`.
  *
- * It drives a backend whose runs follow scripted timelines (the
- * `timelineBackend` of rx-assistants/testing) in real time, so it runs offline
- * with no server. Set OPENAI_BASE_URL (and OPENAI_API_KEY) to run the same code
- * against an Assistants-compatible server instead.
+ * It runs offline on the embedded runtime and its tutor model. Set
+ * OPENAI_BASE_URL (and OPENAI_API_KEY) to run the same code against an
+ * Assistants-compatible server instead.
  */
 import OpenAI from 'openai';
-import { timelineBackend } from 'rx-assistants/testing';
+import { localBackend } from 'rx-assistants/local';
 
 const backend = process.env['OPENAI_BASE_URL']
-  ? new OpenAI()
-  : timelineBackend({
-      runs: 'q 150ms i 400ms c',
-      reply: (run) => `(scripted reply to run ${run.id})`,
-      latency: 20,
-    });
+  ? new OpenAI({ apiKey: process.env['OPENAI_API_KEY'] ?? 'none' })
+  : localBackend();
 
 // --- tour ---
 import { from, lastValueFrom, tap } from 'rxjs';
@@ -42,7 +37,11 @@ const answer = await lastValueFrom(
 console.log('Answer:', answer);
 
 // Fan out three questions, two runs at a time; results come back in input order.
-const questions = ['What is 2 + 2?', 'Explain linear algebra.', "I don't like math."];
+const questions = [
+  'Solve 2x - 4 = 10',
+  'Could you explain linear algebra to me?',
+  "I don't like math.",
+];
 const results = await lastValueFrom(
   from(questions).pipe(
     fanOutRuns((question) => rx.ask(tutor.id, question), { concurrency: 2 }),

@@ -1,0 +1,29 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const root = join(__dirname, '..', '..');
+
+describe('npm run demo', () => {
+  it('walks through the seed offline: x = 1 first, the explanation, three users, a summary', async () => {
+    const env = { ...process.env };
+    delete env['OPENAI_BASE_URL'];
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'examples/math-tutor.ts'],
+      { cwd: root, env, timeout: 30_000 },
+    );
+    const lines = stdout.split('\n');
+    const firstAnswer = lines.find((line) => line.startsWith('  assistant: '));
+    expect(firstAnswer).toContain('x = 1');
+    expect(stdout).toMatch(/run run_\w+: queued[\s\S]*run run_\w+: completed/);
+    expect(stdout).toContain(
+      'New messages (after the last one seen):\n  user: Could you explain this to me?',
+    );
+    expect(stdout).toContain('Q2: Could you explain linear algebra to me?');
+    expect(stdout).toContain("Q3: I don't like math. What can I do?");
+    expect(stdout).toMatch(/user 3: completed/); // not a TTY: plain lines
+    expect(stdout).toMatch(/^Done in \d+\.\d+s wall time, \d+ requests\.$/m);
+  }, 30_000);
+});
