@@ -13,6 +13,7 @@ import type {
 import type {
   Assistant,
   AssistantCreateParams,
+  AssistantStreamEvent,
   AssistantDeleted,
   AssistantListParams,
   AssistantUpdateParams,
@@ -61,6 +62,27 @@ export type RunUpdateParams = Omit<SdkRunUpdateParams, 'thread_id'>;
 export type StepListParams = Omit<SdkStepListParams, 'thread_id'>;
 /** Query of a run-step retrieval; the thread and run are positional. */
 export type StepRetrieveParams = Omit<SdkStepRetrieveParams, 'thread_id' | 'run_id'>;
+
+/**
+ * Event streams of runs (the API's `stream: true`), for backends that can
+ * stream. Each method returns a cold Observable that makes its request on
+ * subscribe and emits the run's `AssistantStreamEvent`s, deltas included, in
+ * the API's order. It completes after the run's terminal event, or after
+ * `thread.run.requires_action` (the stream of `submitToolOutputs` goes on from
+ * there). Unsubscribing aborts the request; it does not cancel the run.
+ */
+export interface StreamingBackend {
+  /** Creates a run on the thread and streams its events. */
+  createRun(threadId: string, params: RunCreateParams): Observable<AssistantStreamEvent>;
+  /** Creates a thread and a run on it; the stream begins with `thread.created`. */
+  createThreadAndRun(params: ThreadCreateAndRunParams): Observable<AssistantStreamEvent>;
+  /** Submits tool outputs and streams the run's events from there. */
+  submitToolOutputs(
+    threadId: string,
+    runId: string,
+    params: SubmitToolOutputsParams,
+  ): Observable<AssistantStreamEvent>;
+}
 
 /**
  * The port: everything rx-assistants needs of an Assistants server.
@@ -121,4 +143,6 @@ export interface AssistantsBackend {
     ): Observable<RunStep>;
     list(threadId: string, runId: string, query?: StepListParams): Observable<Page<RunStep>>;
   };
+  /** Event streams, where the backend can stream; absent, clients poll. */
+  readonly streaming?: StreamingBackend;
 }

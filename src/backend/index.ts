@@ -1,5 +1,6 @@
 export type {
   AssistantsBackend,
+  StreamingBackend,
   Page,
   RunRetrieval,
   RunCreateParams,

@@ -1,6 +1,7 @@
 import type OpenAI from 'openai';
 import type { Observable } from 'rxjs';
 import { fromAbortable } from '../internal/fromAbortable';
+import { fromAbortableIterable } from '../internal/fromAbortableIterable';
 import type { AssistantsBackend, Page, RunRetrieval } from './AssistantsBackend';
 
 /** The parts of a cursor page that the SDK exposes publicly. */
@@ -10,7 +11,7 @@ interface SdkPage<T> {
 }
 
 /** The methods each resource of an {@link AssistantsBackend} must have. */
-const BACKEND_SHAPE: Record<keyof AssistantsBackend, readonly string[]> = {
+const BACKEND_SHAPE: Record<Exclude<keyof AssistantsBackend, 'streaming'>, readonly string[]> = {
   assistants: ['create', 'retrieve', 'update', 'list', 'delete'],
   threads: ['create', 'retrieve', 'update', 'delete', 'createAndRun'],
   messages: ['create', 'retrieve', 'update', 'list', 'delete'],
@@ -26,7 +27,8 @@ const BACKEND_SHAPE: Record<keyof AssistantsBackend, readonly string[]> = {
  * Every Observable is cold: it sends its request on subscribe, with an
  * `AbortController` of its own, and unsubscribing before the response arrives
  * aborts the request. List methods emit one page; they never auto-paginate.
- * Calls that start a run are sent with `stream: false`.
+ * Calls that start a run are sent with `stream: false`; `streaming` sends
+ * them with `stream: true` and emits the server's events as they arrive.
  * A run retrieval carries the server's `openai-poll-after-ms` hint as
  * `pollAfterMs`. The SDK's errors (`APIError` and its subclasses such as
  * `NotFoundError`, `APIUserAbortError`, `APIConnectionError`) pass through
@@ -121,6 +123,24 @@ export function openaiBackend(client: OpenAI): AssistantsBackend {
         ),
       list: (threadId, runId, query) =>
         listPage((signal) => steps.list(runId, { ...query, thread_id: threadId }, { signal })),
+    },
+    streaming: {
+      createRun: (threadId, params) =>
+        fromAbortableIterable((signal) =>
+          runs.create(threadId, { ...params, stream: true }, { signal }),
+        ),
+      createThreadAndRun: (params) =>
+        fromAbortableIterable((signal) =>
+          threads.createAndRun({ ...params, stream: true }, { signal }),
+        ),
+      submitToolOutputs: (threadId, runId, params) =>
+        fromAbortableIterable((signal) =>
+          runs.submitToolOutputs(
+            runId,
+            { ...params, thread_id: threadId, stream: true },
+            { signal },
+          ),
+        ),
     },
   };
 }

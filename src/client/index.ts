@@ -5,7 +5,9 @@ export type {
   RunOptions,
   AskOptions,
   WatchMessagesConfig,
+  RunEventsConfig,
 } from './types';
+export { StreamInterruptedError, type Transport } from './followRun';
 export {
   adaptivePoll,
   type AdaptivePollConfig,

@@ -16,21 +16,49 @@ const messageIdOf = (step: RunStep): string | undefined =>
     ? step.step_details.message_creation.message_id
     : undefined;
 
-/** What one subscription has already reported. */
-interface Seen {
+/** What a run's event stream has already reported. */
+export interface SeenEvents {
   run?: Run;
-  steps: Map<string, RunStep['status']>;
-  /** Message id → whether its terminal event was emitted. */
-  messages: Map<string, boolean>;
+  /** Step id → the last status reported (`created` until `in_progress` is). */
+  steps: Map<string, RunStep['status'] | 'created'>;
+  /** Message id → how far its events went. */
+  messages: Map<string, 'created' | 'in_progress' | 'done'>;
+}
+
+type Seen = SeenEvents;
+
+/** Nothing reported yet. */
+export const nothingSeen = (): SeenEvents => ({ steps: new Map(), messages: new Map() });
+
+/**
+ * Records an event (from a stream or from polling) in `seen`, so that polling
+ * can take over a stream without repeating what it reported.
+ */
+export function recordEvent(seen: SeenEvents, { event: name, data }: RunEvent): void {
+  if (name.startsWith('thread.run.step.')) {
+    if (name !== 'thread.run.step.delta') {
+      const step = data as RunStep;
+      seen.steps.set(step.id, name === 'thread.run.step.created' ? 'created' : step.status);
+    }
+  } else if (name.startsWith('thread.run.')) {
+    seen.run = data as Run;
+  } else if (name === 'thread.message.created' || name === 'thread.message.in_progress') {
+    seen.messages.set(
+      (data as Message).id,
+      name === 'thread.message.created' ? 'created' : 'in_progress',
+    );
+  } else if (name === 'thread.message.completed' || name === 'thread.message.incomplete') {
+    seen.messages.set((data as Message).id, 'done');
+  }
 }
 
 /** The messages a poll must retrieve: new ones, and those whose step has just ended. */
 function messagesToFetch(steps: RunStep[], seen: Seen): string[] {
   return steps.flatMap((step) => {
     const id = messageIdOf(step);
-    if (!id || seen.messages.get(id)) return [];
-    const ended = step.status !== 'in_progress';
-    return !seen.messages.has(id) || ended ? [id] : [];
+    const state = id ? seen.messages.get(id) : 'done';
+    if (!id || state === 'done') return [];
+    return state !== 'in_progress' || step.status !== 'in_progress' ? [id] : [];
   });
 }
 
@@ -38,20 +66,24 @@ function stepEvents(steps: RunStep[], messages: Map<string, Message>, seen: Seen
   const events: RunEvent[] = [];
   for (const step of steps) {
     const before = seen.steps.get(step.id);
-    if (before === undefined) {
-      events.push(event('thread.run.step.created', step));
-      if (step.status === 'in_progress') events.push(event('thread.run.step.in_progress', step));
+    if (before === undefined) events.push(event('thread.run.step.created', step));
+    if ((before === undefined || before === 'created') && step.status === 'in_progress') {
+      events.push(event('thread.run.step.in_progress', step));
     }
     const id = messageIdOf(step);
     const message = id ? messages.get(id) : undefined;
     if (id && message) {
-      if (!seen.messages.has(id)) events.push(event('thread.message.created', message));
+      const state = seen.messages.get(id);
+      if (state === undefined) events.push(event('thread.message.created', message));
+      if (state === undefined || state === 'created') {
+        events.push(event('thread.message.in_progress', { ...message, status: 'in_progress' }));
+      }
       const ended = step.status !== 'in_progress' || message.status !== 'in_progress';
       if (ended) {
         const name = message.status === 'incomplete' ? 'incomplete' : 'completed';
         events.push(event(`thread.message.${name}`, message));
       }
-      seen.messages.set(id, ended);
+      seen.messages.set(id, ended ? 'done' : 'in_progress');
     }
     if (step.status !== before && step.status !== 'in_progress') {
       events.push(event(`thread.run.step.${step.status}`, step));
@@ -70,8 +102,9 @@ function runEventsFor(run: Run, seen: Seen): { before: RunEvent[]; after: RunEve
     before.push(event('thread.run.created', queued), event('thread.run.queued', queued));
   }
   if (runChanged(seen.run, run) && (seen.run || run.status !== 'queued')) {
-    const late = isTerminalStatus(run.status) || run.status === 'requires_action';
-    (late ? after : before).push(event(`thread.run.${run.status}`, run));
+    // As the API's stream orders them: a run starts working before its steps
+    // appear; it asks for outputs, is queued again or ends after its steps do.
+    (run.status === 'in_progress' ? before : after).push(event(`thread.run.${run.status}`, run));
   }
   seen.run = run;
   return { before, after };
@@ -87,6 +120,7 @@ export function pollRunEvents(
   runId: string,
   config: ResolvedWatchConfig,
   kick$?: Observable<unknown>,
+  seed?: SeenEvents,
 ): Observable<RunEvent> {
   return pollRun<RunEvent>(
     backend,
@@ -94,7 +128,9 @@ export function pollRunEvents(
     runId,
     config,
     () => {
-      const seen: Seen = { steps: new Map(), messages: new Map() };
+      const seen: Seen = seed
+        ? { run: seed.run, steps: new Map(seed.steps), messages: new Map(seed.messages) }
+        : nothingSeen();
       return (run, hint) => {
         const changed = runChanged(seen.run, run);
         const done = isTerminalStatus(run.status);

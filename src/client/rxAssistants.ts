@@ -1,20 +1,5 @@
 import type OpenAI from 'openai';
-import {
-  asyncScheduler,
-  concat,
-  concatMap,
-  defer,
-  EMPTY,
-  finalize,
-  ignoreElements,
-  mergeMap,
-  type Observable,
-  of,
-  map,
-  Subject,
-  tap,
-  catchError,
-} from 'rxjs';
+import { asyncScheduler, concatMap, map, type Observable } from 'rxjs';
 import type {
   AssistantsBackend,
   RunCreateParams,
@@ -26,7 +11,6 @@ import type {
   RunUpdateParams,
 } from '../backend/AssistantsBackend';
 import { isAssistantsBackend, openaiBackend } from '../backend/openaiBackend';
-import { isRunEvent, isTerminalStatus } from '../backend/runStatus';
 import type {
   Assistant,
   AssistantCreateParams,
@@ -45,16 +29,20 @@ import type {
   ThreadDeleted,
   ThreadUpdateParams,
 } from '../backend/types';
-import { throwOnRunFailure } from '../operators/throwOnRunFailure';
 import { paginate } from './paginate';
 import { defaultPoll } from './PollPolicy';
 import { pollRunEvents, type RunEvent } from './runEvents';
 import { ThreadQueue } from './ThreadQueue';
-import { answerToolCalls } from './toolCalls';
 import { watchMessages } from './watchMessages';
 import { watchRun, type ResolvedWatchConfig, type WatchRunConfig } from './watchRun';
-import type { AskOptions, RunOptions, RxAssistants, RxAssistantsConfig } from './types';
-import type { QueueLock } from './ThreadQueue';
+import { followRun, type FollowConfig } from './followRun';
+import type {
+  AskOptions,
+  RunEventsConfig,
+  RunOptions,
+  RxAssistants,
+  RxAssistantsConfig,
+} from './types';
 
 function createClient(backend: AssistantsBackend, config: RxAssistantsConfig): RxAssistants {
   const queue = new ThreadQueue();
@@ -64,59 +52,17 @@ function createClient(backend: AssistantsBackend, config: RxAssistantsConfig): R
     timeout: options.timeout ?? config.timeout,
   });
 
-  /** Follows a created run to its end, answering tool calls; the caller owns it. */
-  const follow = (run: Run, options: RunOptions, lock: QueueLock): Observable<RunEvent> =>
-    defer(() => {
-      const watch = resolve(options);
-      const policy = options.onToolError ?? config.onToolError ?? 'submit';
-      const cancelOnUnsubscribe = options.cancelOnUnsubscribe ?? config.cancelOnUnsubscribe ?? true;
-      const handlers = options.tools ?? {};
-      const kick$ = new Subject<void>();
-      const aborter = new AbortController();
-      const answered = new Set<string>();
-      let ended = false;
-
-      const answer = (snapshot: Run): Observable<never> => {
-        const calls = snapshot.required_action?.submit_tool_outputs.tool_calls ?? [];
-        if (calls.length === 0 || calls.every((call) => answered.has(call.id))) return EMPTY;
-        calls.forEach((call) => answered.add(call.id));
-        return answerToolCalls(snapshot, handlers, policy, aborter.signal).pipe(
-          concatMap((tool_outputs) =>
-            backend.runs.submitToolOutputs(run.thread_id, run.id, { tool_outputs }),
-          ),
-          tap(() => kick$.next()),
-          ignoreElements(),
-        );
-      };
-
-      return pollRunEvents(backend, run.thread_id, run.id, watch, kick$).pipe(
-        mergeMap((event) => {
-          if (isRunEvent(event) && isTerminalStatus(event.data.status)) ended = true;
-          return event.event === 'thread.run.requires_action'
-            ? concat(of(event), answer(event.data))
-            : of(event);
-        }),
-        throwOnRunFailure(),
-        finalize(() => {
-          aborter.abort();
-          if (ended || !cancelOnUnsubscribe) return;
-          const settle$ = backend.runs.cancel(run.thread_id, run.id).pipe(
-            concatMap(() =>
-              watchRun(backend, run.thread_id, run.id, { ...watch, timeout: undefined }),
-            ),
-            catchError(() => EMPTY),
-          );
-          lock.releaseAfter(settle$);
-        }),
-      );
-    });
+  const follow = (options: RunOptions): FollowConfig => ({
+    backend,
+    watch: resolve(options),
+    transport: options.transport ?? config.transport ?? 'poll',
+    handlers: options.tools ?? {},
+    onToolError: options.onToolError ?? config.onToolError ?? 'submit',
+    cancelOnUnsubscribe: options.cancelOnUnsubscribe ?? config.cancelOnUnsubscribe ?? true,
+  });
 
   const run = (threadId: string, params: RunCreateParams, options: RunOptions = {}) =>
-    queue.enqueue(threadId, (lock) =>
-      backend.runs
-        .create(threadId, params)
-        .pipe(concatMap((created) => follow(created, options, lock))),
-    );
+    queue.enqueue(threadId, (lock) => followRun(follow(options), threadId, params, lock));
 
   const ask = (
     assistantId: string,
@@ -132,10 +78,9 @@ function createClient(backend: AssistantsBackend, config: RxAssistantsConfig): R
     }
     const threadId = options.threadId;
     return queue.enqueue(threadId, (lock) =>
-      backend.messages.create(threadId, message).pipe(
-        concatMap(() => backend.runs.create(threadId, params)),
-        concatMap((created) => follow(created, options, lock)),
-      ),
+      backend.messages
+        .create(threadId, message)
+        .pipe(concatMap(() => followRun(follow(options), threadId, params, lock))),
     );
   };
 
@@ -204,8 +149,18 @@ function createClient(backend: AssistantsBackend, config: RxAssistantsConfig): R
       watch: (threadId: string, runId: string, options?: WatchRunConfig): Observable<Run> =>
         watchRun(backend, threadId, runId, resolve(options)),
       /** The run's events, synthesised by polling, until the terminal run event. */
-      events: (threadId: string, runId: string, options?: WatchRunConfig): Observable<RunEvent> =>
-        pollRunEvents(backend, threadId, runId, resolve(options)),
+      events: (
+        threadId: string,
+        runId: string,
+        options: RunEventsConfig = {},
+      ): Observable<RunEvent> => {
+        if ((options.transport ?? 'poll') === 'stream') {
+          throw new TypeError(
+            "runs.events cannot stream a run that exists already: the API streams a run only from its creation or a submit. Use transport 'poll' or 'auto', or run() or ask() to stream.",
+          );
+        }
+        return pollRunEvents(backend, threadId, runId, resolve(options));
+      },
     },
     steps: {
       retrieve: (

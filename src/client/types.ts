@@ -31,6 +31,7 @@ import type { PollPolicy } from './PollPolicy';
 import type { RunEvent } from './runEvents';
 import type { ToolErrorPolicy, ToolHandlers } from './toolCalls';
 import type { WatchRunConfig } from './watchRun';
+import type { Transport } from './followRun';
 
 /** Client-wide defaults; every one can be overridden per call. */
 export interface RxAssistantsConfig {
@@ -44,6 +45,18 @@ export interface RxAssistantsConfig {
   onToolError?: ToolErrorPolicy;
   /** Whether `run` and `ask` cancel their run when unsubscribed early; default `true`. */
   cancelOnUnsubscribe?: boolean;
+  /** How `run` and `ask` follow their runs; default `'poll'`. */
+  transport?: Transport;
+}
+
+/** Options of `runs.events`. */
+export interface RunEventsConfig extends WatchRunConfig {
+  /**
+   * `'poll'` (the default) or `'auto'` (which polls too: the API streams a
+   * run only from its creation or a submit, so an existing run cannot be
+   * streamed); `'stream'` throws a `TypeError`.
+   */
+  transport?: Transport;
 }
 
 /** Options of `run`: the watch options, the tool handlers and the ownership rules. */
@@ -54,6 +67,12 @@ export interface RunOptions extends WatchRunConfig {
   onToolError?: ToolErrorPolicy;
   /** Whether unsubscribing before a terminal status cancels the run; default `true`. */
   cancelOnUnsubscribe?: boolean;
+  /**
+   * `'poll'` synthesises the events by polling; `'stream'` uses the backend's
+   * event stream, deltas included; `'auto'` streams where the backend can and
+   * falls back to polling if the stream breaks. Default: the client's, else `'poll'`.
+   */
+  transport?: Transport;
 }
 
 /** Options of `ask`. */
@@ -132,7 +151,7 @@ export interface RxAssistants {
      * The run's `AssistantStreamEvent`s, synthesised by polling the run, its
      * steps and their messages, until the terminal run event. Never cancels the run.
      */
-    events(threadId: string, runId: string, options?: WatchRunConfig): Observable<RunEvent>;
+    events(threadId: string, runId: string, options?: RunEventsConfig): Observable<RunEvent>;
   };
   readonly steps: {
     retrieve(

@@ -1,4 +1,4 @@
-import { type Observable, type SchedulerLike, Subject, Subscription } from 'rxjs';
+import { EMPTY, type Observable, type SchedulerLike, Subject, Subscription } from 'rxjs';
 import type { AssistantStreamEvent, Message, Run, RunStep, ToolCall } from '../backend/types';
 import { redactSecrets } from '../errors/RxAssistantsError';
 import type {
@@ -142,12 +142,16 @@ export class RunEngine {
       type: 'function',
       function: { name: call.name, arguments: call.arguments, output: outputs.get(call.id)! },
     }));
-    this.putStep(active, {
-      ...step,
-      status: 'completed',
-      completed_at: now,
-      step_details: { type: 'tool_calls', tool_calls: toolCalls },
-    });
+    this.putStep(
+      active,
+      {
+        ...step,
+        status: 'completed',
+        completed_at: now,
+        step_details: { type: 'tool_calls', tool_calls: toolCalls },
+      },
+      'thread.run.step.completed',
+    );
     active.history.push(
       { role: 'assistant', content: '', toolCalls: calls },
       ...calls.map((call): ModelMessage => ({

@@ -1,6 +1,6 @@
-import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, Observable, type SchedulerLike, takeWhile } from 'rxjs';
 import type { AssistantsBackend, Page } from '../backend/AssistantsBackend';
-import type { Assistant, Message, Run, Thread } from '../backend/types';
+import type { Assistant, AssistantStreamEvent, Message, Run, Thread } from '../backend/types';
 import { notFound, paginate } from '../internal/apiLists';
 import { randomId } from './ids';
 import type { ModelAdapter } from './ModelAdapter';
@@ -280,6 +280,41 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
     return store.get('run', run.id)!;
   };
 
+  /** A run's events from its creation (or a submit) until it ends or asks for tool outputs. */
+  const runEvents = (start: () => { first: AssistantStreamEvent[]; runId: string }) =>
+    new Observable<AssistantStreamEvent>((subscriber) => {
+      let started: { first: AssistantStreamEvent[]; runId: string };
+      try {
+        started = start();
+      } catch (error) {
+        subscriber.error(error);
+        return;
+      }
+      for (const event of started.first) subscriber.next(event);
+      return engine
+        .events(started.runId)
+        .pipe(takeWhile((event) => event.event !== 'thread.run.requires_action', true))
+        .subscribe(subscriber);
+    });
+  const created = (run: Run): AssistantStreamEvent[] => [
+    { event: 'thread.run.created', data: run },
+    { event: 'thread.run.queued', data: run },
+  ];
+
+  const createThreadAndRun = (params: unknown): Run => {
+    const fields = fieldsOf(params);
+    find('assistant', stringField(fields, 'assistant_id'), 'assistant_id');
+    const created = createThread(fields['thread'], 'thread.');
+    const { thread: _thread, ...runFields } = fields;
+    try {
+      return createRun(created.id, runFields);
+    } catch (error) {
+      // A bad run parameter leaves no thread behind.
+      deleteThread(created.id);
+      throw error;
+    }
+  };
+
   return {
     assistants: {
       create: (params) => request(() => save('assistant', assistantFields(fieldsOf(params)))),
@@ -319,20 +354,7 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
           deleteThread(threadId);
           return { id: threadId, object: 'thread.deleted' as const, deleted: true };
         }),
-      createAndRun: (params) =>
-        request(() => {
-          const fields = fieldsOf(params);
-          find('assistant', stringField(fields, 'assistant_id'), 'assistant_id');
-          const created = createThread(fields['thread'], 'thread.');
-          const { thread: _thread, ...runFields } = fields;
-          try {
-            return createRun(created.id, runFields);
-          } catch (error) {
-            // A bad run parameter leaves no thread behind.
-            deleteThread(created.id);
-            throw error;
-          }
-        }),
+      createAndRun: (params) => request(() => createThreadAndRun(params)),
     },
     messages: {
       create: (threadId, params) =>
@@ -362,7 +384,10 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
         }),
       delete: (threadId, messageId) =>
         request(() => {
-          messageOf(threadId, messageId);
+          // The open message of an active run is the engine's until the run ends.
+          if (messageOf(threadId, messageId).status === 'in_progress') {
+            throw invalid('message_id', `Message ${messageId} is being written by an active run.`);
+          }
           store.delete('message', messageId);
           return { id: messageId, object: 'thread.message.deleted' as const, deleted: true };
         }),
@@ -390,6 +415,44 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
         request(
           () => (runOf(threadId, runId), engine.submit(runId, fieldsOf(params)['tool_outputs'])),
         ),
+    },
+    streaming: {
+      createRun: (threadId, params) =>
+        runEvents(() => {
+          thread(threadId);
+          refuseIfActive(threadId);
+          const run = createRun(threadId, params);
+          return { first: created(run), runId: run.id };
+        }),
+      createThreadAndRun: (params) =>
+        runEvents(() => {
+          const run = createThreadAndRun(params);
+          const event = {
+            event: 'thread.created',
+            data: thread(run.thread_id),
+          } as AssistantStreamEvent;
+          return { first: [event, ...created(run)], runId: run.id };
+        }),
+      submitToolOutputs: (threadId, runId, params) =>
+        new Observable<AssistantStreamEvent>((subscriber) => {
+          try {
+            runOf(threadId, runId);
+          } catch (error) {
+            subscriber.error(error);
+            return;
+          }
+          // Listen first: the submit itself emits the first events.
+          const subscription = engine
+            .events(runId)
+            .pipe(takeWhile((event) => event.event !== 'thread.run.requires_action', true))
+            .subscribe(subscriber);
+          try {
+            engine.submit(runId, fieldsOf(params)['tool_outputs']);
+          } catch (error) {
+            subscriber.error(error);
+          }
+          return subscription;
+        }),
     },
     steps: {
       retrieve: (threadId, runId, stepId) =>

@@ -89,11 +89,12 @@ describe('runs.events', () => {
       'thread.run.step.created',
       'thread.run.step.in_progress',
       'thread.message.created',
+      'thread.message.in_progress',
       'thread.message.completed',
       'thread.run.step.completed',
       'thread.run.completed',
     ]);
-    expect(events[6]!.data).toEqual(assistantMessage('msg_1', 'x = 1', 'completed'));
+    expect(events[7]!.data).toEqual(assistantMessage('msg_1', 'x = 1', 'completed'));
     expect(events.at(-1)!.data).toEqual(runWith('completed'));
     // One steps page per poll; a message is fetched when it appears and when its step ends.
     expect(requests).toEqual([
@@ -122,6 +123,7 @@ describe('runs.events', () => {
       'thread.run.queued',
       'thread.run.step.created',
       'thread.message.created',
+      'thread.message.in_progress',
       'thread.message.completed',
       'thread.run.step.completed',
       'thread.run.completed',
@@ -165,6 +167,7 @@ describe('runs.events', () => {
     expect(names(collect(rx)).slice(2)).toEqual([
       'thread.run.step.created',
       'thread.message.created',
+      'thread.message.in_progress',
       'thread.message.incomplete',
       'thread.run.step.failed',
       'thread.run.incomplete',

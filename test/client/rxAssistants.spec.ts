@@ -90,6 +90,7 @@ describe('rxAssistants', () => {
       [20, 'thread.run.step.created'],
       [20, 'thread.run.step.in_progress'],
       [20, 'thread.message.created'],
+      [20, 'thread.message.in_progress'],
       [30, 'thread.message.completed'],
       [30, 'thread.run.step.completed'],
       [30, 'thread.run.completed'],

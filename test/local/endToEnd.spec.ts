@@ -54,13 +54,14 @@ describe('end to end in virtual time: rxAssistants(localBackend()) with the tuto
       // The first poll, right after the create, sees the run queued. The turn starts
       // at 0 and streams 19 words, one every 15 ms, until 270: the polls at 100 and
       // 300 (every 100 ms) see it in progress with its message, then completed.
-      expectObservable(events$).toBe('(ab) 96ms (cdef) 194ms (ghi|)', {
+      expectObservable(events$).toBe('(ab) 96ms (cdefj) 193ms (ghi|)', {
         a: 'thread.run.created',
         b: 'thread.run.queued',
         c: 'thread.run.in_progress',
         d: 'thread.run.step.created',
         e: 'thread.run.step.in_progress',
         f: 'thread.message.created',
+        j: 'thread.message.in_progress',
         g: 'thread.message.completed',
         h: 'thread.run.step.completed',
         i: 'thread.run.completed',

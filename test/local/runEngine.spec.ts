@@ -69,6 +69,7 @@ describe('the run engine', () => {
       [10, 'thread.run.step.created'],
       [10, 'thread.run.step.in_progress'],
       [10, 'thread.message.created'],
+      [10, 'thread.message.in_progress'],
       // The model's last delta comes at 20 and it completes at 25: the poll at 30 sees it.
       [30, 'thread.message.completed'],
       [30, 'thread.run.step.completed'],
@@ -83,7 +84,7 @@ describe('the run engine', () => {
       toolChoice: 'auto',
       parallelToolCalls: true,
     });
-    expect((seen[6]!.value!.data as { content: unknown }).content).toEqual([
+    expect((seen[7]!.value!.data as { content: unknown }).content).toEqual([
       { type: 'text', text: { value: 'x = 1', annotations: [] } },
     ]);
   });

@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { map, type Observable, take, throwError, concat } from 'rxjs';
+import { rxAssistants, type RxAssistants, type Transport } from '../../src/client';
+import type { AssistantsBackend, StreamingBackend } from '../../src/backend';
+import type { AssistantStreamEvent } from '../../src/backend/types';
+import { localBackend, tutorModel } from '../../src/local';
+import { counterIds } from '../local/scriptedModel';
+import { testScheduler } from '../support/scheduler';
+
+const quizTool = {
+  type: 'function' as const,
+  function: {
+    name: 'display_quiz',
+    description: 'Displays a quiz to the student',
+    parameters: {
+      type: 'object',
+      properties: {
+        title: { type: 'string' },
+        questions: { type: 'array', items: { type: 'string' } },
+      },
+      required: ['title', 'questions'],
+    },
+  },
+};
+
+interface Seen {
+  at: number;
+  event?: AssistantStreamEvent;
+  error?: unknown;
+}
+
+/**
+ * The same scenario on any transport, in virtual time: the tutor (thinking
+ * 15 ms before each answer) is asked for a quiz, calls the quiz tool, gets its
+ * output from the handler and answers with it.
+ */
+function quizScenario(
+  transport: Transport,
+  wrap: (b: AssistantsBackend) => AssistantsBackend = (b) => b,
+) {
+  const seen: Seen[] = [];
+  const calls = { submits: 0, streamedSubmits: 0 };
+  const scheduler = testScheduler();
+  scheduler.run(({ flush }) => {
+    const local = localBackend({
+      ids: counterIds(),
+      model: tutorModel({ delay: 15, chunkDelay: 5 }),
+    });
+    const counted: AssistantsBackend = {
+      ...local,
+      runs: {
+        ...local.runs,
+        submitToolOutputs: (...a) => (calls.submits++, local.runs.submitToolOutputs(...a)),
+      },
+      streaming: {
+        ...local.streaming!,
+        submitToolOutputs: (...a) => (
+          calls.streamedSubmits++,
+          local.streaming!.submitToolOutputs(...a)
+        ),
+      },
+    };
+    const rx: RxAssistants = rxAssistants(wrap(counted), { poll: 10 });
+    rx.assistants.create({ model: 'tutor', tools: [quizTool] }).subscribe();
+    rx.ask('asst_1', 'Quiz me, please!', {
+      transport,
+      tools: { display_quiz: () => ({ score: '2/2' }) },
+    }).subscribe({
+      next: (event) => seen.push({ at: scheduler.now(), event }),
+      error: (error: unknown) => seen.push({ at: scheduler.now(), error }),
+    });
+    flush();
+  });
+  return { seen, calls };
+}
+
+const withoutDeltas = (seen: Seen[]) =>
+  seen.filter((s) => s.event && !s.event.event.endsWith('.delta')).map((s) => s.event!.event);
+
+describe('transports', () => {
+  it('give identical event sequences over polling and streaming, once deltas are removed', () => {
+    const polled = quizScenario('poll');
+    const streamed = quizScenario('stream');
+    expect(withoutDeltas(polled.seen)).toEqual([
+      'thread.run.created',
+      'thread.run.queued',
+      'thread.run.in_progress',
+      'thread.run.step.created',
+      'thread.run.step.in_progress',
+      'thread.run.requires_action',
+      'thread.run.step.completed',
+      'thread.run.queued',
+      'thread.run.in_progress',
+      'thread.run.step.created',
+      'thread.run.step.in_progress',
+      'thread.message.created',
+      'thread.message.in_progress',
+      'thread.message.completed',
+      'thread.run.step.completed',
+      'thread.run.completed',
+    ]);
+    expect(withoutDeltas(streamed.seen)).toEqual(withoutDeltas(polled.seen));
+    // Streaming adds the deltas, and sees the end without waiting for a poll.
+    expect(streamed.seen.some((s) => s.event?.event === 'thread.message.delta')).toBe(true);
+    expect(streamed.seen.at(-1)!.at).toBeLessThan(polled.seen.at(-1)!.at);
+    // The tool loop goes on over the stream after the submit.
+    expect(streamed.calls).toEqual({ submits: 0, streamedSubmits: 1 });
+    expect(polled.calls).toEqual({ submits: 1, streamedSubmits: 0 });
+  });
+
+  it("falls back to polling under 'auto' when the stream breaks, losing and repeating nothing", () => {
+    const complete = withoutDeltas(quizScenario('stream').seen);
+    // The first stream breaks (a dropped connection) after 4 events.
+    const breaking = (backend: AssistantsBackend): AssistantsBackend => ({
+      ...backend,
+      streaming: {
+        ...backend.streaming!,
+        createRun: (threadId, params) =>
+          concat(
+            backend.streaming!.createRun(threadId, params).pipe(take(4)),
+            throwError(() => new TypeError('terminated')),
+          ),
+      } satisfies StreamingBackend,
+    });
+    const { seen, calls } = quizScenario('auto', breaking);
+    expect(seen.filter((s) => s.error)).toEqual([]);
+    expect(withoutDeltas(seen)).toEqual(complete);
+    expect(calls.submits).toBe(1); // the rest of the run was followed by polling
+  });
+
+  it("fails under 'stream' when the stream breaks, and cancels the run it owns", () => {
+    let cancels = 0;
+    const breaking = (backend: AssistantsBackend): AssistantsBackend => ({
+      ...backend,
+      runs: { ...backend.runs, cancel: (...a) => (cancels++, backend.runs.cancel(...a)) },
+      streaming: {
+        ...backend.streaming!,
+        createRun: (threadId, params) =>
+          backend.streaming!.createRun(threadId, params).pipe(take(3)),
+      },
+    });
+    const { seen } = quizScenario('stream', breaking);
+    expect((seen.at(-1)!.error as Error).name).toBe('StreamInterruptedError');
+    expect(cancels).toBe(1);
+  });
+
+  it("polls under 'auto' when the backend cannot stream, and 'stream' fails with a TypeError", () => {
+    const noStreaming = ({ streaming: _s, ...rest }: AssistantsBackend): AssistantsBackend => rest;
+    expect(withoutDeltas(quizScenario('auto', noStreaming).seen)).toEqual(
+      withoutDeltas(quizScenario('poll').seen),
+    );
+    const failed = quizScenario('stream', noStreaming).seen;
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.error).toBeInstanceOf(TypeError);
+  });
+
+  it("refuses to stream an existing run in runs.events, and polls under 'auto'", () => {
+    const rx = rxAssistants(localBackend());
+    expect(() => rx.runs.events('thread_1', 'run_1', { transport: 'stream' })).toThrow(TypeError);
+    const events$: Observable<string> = rx.runs
+      .events('thread_1', 'run_1', { transport: 'auto' })
+      .pipe(map((e) => e.event));
+    expect(events$).toBeDefined();
+  });
+});
