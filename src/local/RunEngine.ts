@@ -100,9 +100,7 @@ export class RunEngine {
   /** The events of an active run from now on (deltas included); empty for an ended run. */
   events(runId: string): Observable<AssistantStreamEvent> {
     const active = this.active.get(runId);
-    return active
-      ? active.events.asObservable()
-      : new Subject<AssistantStreamEvent>().asObservable();
+    return active ? active.events.asObservable() : EMPTY;
   }
 
   /** The id of the thread's run that has not ended, if any. */
