@@ -1,6 +1,6 @@
 /**
- * `rx-assistants/server`: the loopback server speaking the Assistants REST and
- * SSE protocol (Node only). It is under construction: this entry point exists
- * so that imports resolve, and exports nothing yet.
+ * `rx-assistants/server`: the Assistants REST and SSE protocol over any
+ * `AssistantsBackend`, on Node (see docs/server.md).
  */
-export {};
+export { serve, type ServeOptions, type ServerHandle } from './serve';
+export { createApp, type AppOptions } from './app';

@@ -1,7 +1,7 @@
 // Smoke test of the built package: each entry point is loaded with require()
 // and with import() in a fresh Node process, by its package name, and a run is
 // driven to its reply through the built code. Run after `npm run build`.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -17,8 +17,8 @@ const expected = {
     'RunTimeoutError',
   ],
   'rx-assistants/testing': ['createTestScheduler', 'timelineBackend'],
-  'rx-assistants/local': [],
-  'rx-assistants/server': [],
+  'rx-assistants/local': ['localBackend', 'tutorModel', 'chatCompletionsModel', 'memoryStore'],
+  'rx-assistants/server': ['serve', 'createApp'],
 };
 
 const check = `
@@ -58,3 +58,32 @@ for (const [format, args] of Object.entries(runs)) {
   process.stdout.write(out);
   if (!out.includes('ok:')) throw new Error(`${format} smoke test printed nothing`);
 }
+
+// The built command line: `node dist/cli.js serve --port 0` starts, answers
+// GET /v1/assistants, and exits 0 on SIGINT.
+const cli = spawn(process.execPath, ['dist/cli.js', 'serve', '--port', '0'], { cwd: root });
+const exited = new Promise((resolve) =>
+  cli.on('exit', (code, signal) => resolve({ code, signal })),
+);
+const url = await new Promise((resolve, reject) => {
+  let out = '';
+  const timer = setTimeout(() => reject(new Error(`the CLI printed no URL: ${out}`)), 15_000);
+  cli.stdout.on('data', (chunk) => {
+    out += chunk;
+    const match = /(http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(out);
+    if (match) {
+      clearTimeout(timer);
+      resolve(match[1]);
+    }
+  });
+  cli.on('exit', (code) => reject(new Error(`the CLI exited with ${code}: ${out}`)));
+});
+const response = await fetch(`${url}/assistants`);
+const body = await response.json();
+if (response.status !== 200 || body.object !== 'list') {
+  throw new Error(`GET /v1/assistants answered ${response.status} ${JSON.stringify(body)}`);
+}
+cli.kill('SIGINT');
+const { code, signal } = await exited;
+if (code !== 0) throw new Error(`the CLI exited with ${code ?? signal} on SIGINT`);
+console.log(`cli ok: ${url} answered GET /assistants, and exited 0 on SIGINT`);

@@ -1,0 +1,67 @@
+// The command line `rx-assistants serve` (built as dist/cli.js, with its shebang).
+import OpenAI from 'openai';
+import { redactSecrets } from '../errors/RxAssistantsError';
+import { chatCompletionsModel, localBackend } from '../local';
+import { parseCliArgs, USAGE, UsageError, type ModelChoice } from './cliArgs';
+import { serve } from './serve';
+
+const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
+
+function modelFor(choice: ModelChoice) {
+  if (choice.kind === 'tutor') return undefined; // the runtime's default
+  const client = new OpenAI({
+    baseURL: process.env['OPENAI_BASE_URL'],
+    apiKey: process.env['OPENAI_API_KEY'] ?? 'none',
+  });
+  return chatCompletionsModel(client, { model: choice.name });
+}
+
+async function main(argv: string[]): Promise<void> {
+  let command;
+  try {
+    command = parseCliArgs(argv, process.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`rx-assistants: ${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+
+  const server = await serve(localBackend({ model: modelFor(command.model) }), {
+    host: command.host,
+    port: command.port,
+    apiKey: command.apiKey,
+    onError: (error) =>
+      console.error(
+        'rx-assistants: unexpected error:',
+        redactSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error)),
+      ),
+  });
+  const key = command.apiKey === undefined ? 'unused' : '<your --api-key>';
+  process.stdout.write(
+    `rx-assistants: Assistants API on ${server.url} (model: ${command.model.kind})\n` +
+      `Point the SDK at it: new OpenAI({ baseURL: '${server.url}', apiKey: '${key}' })\n` +
+      `  or set OPENAI_BASE_URL=${server.url}   Ctrl-C stops it.\n`,
+  );
+  if (!LOOPBACK.includes(command.host) && command.apiKey === undefined) {
+    console.error(`rx-assistants: warning: listening on ${command.host} without --api-key.`);
+  }
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) process.exit(130); // a second Ctrl-C does not wait
+    stopping = true;
+    void server.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`rx-assistants: ${redactSecrets(message)}\n`);
+  process.exit(1);
+});

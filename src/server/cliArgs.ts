@@ -1,0 +1,94 @@
+import { parseArgs } from 'node:util';
+
+/** The model behind the served runtime: the offline tutor, or a Chat Completions model. */
+export type ModelChoice = { kind: 'tutor' } | { kind: 'chat'; name: string };
+
+/** What the command line asks for. */
+export type CliCommand =
+  | { kind: 'help' }
+  | { kind: 'serve'; host: string; port: number; apiKey?: string; model: ModelChoice };
+
+/** A command line that cannot be run: the CLI prints the usage and exits with 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The CLI's help text. */
+export const USAGE = `Usage: rx-assistants serve [options]
+
+Serves the Assistants API (REST + SSE) on an embedded runtime, for the
+official SDKs: point them at the printed base URL.
+
+Options:
+  --port <n>          port to listen on (default 8787; 0 = any free port)
+  --host <host>       interface to bind (default 127.0.0.1, loopback only)
+  --api-key <key>     require "Authorization: Bearer <key>" on every request
+                      (or set RX_ASSISTANTS_API_KEY, which keeps it out of ps)
+  --model <model>     tutor (default): the offline demo model
+                      chat:<name>: <name> on a Chat Completions endpoint, from
+                      OPENAI_BASE_URL and OPENAI_API_KEY
+  -h, --help          show this help
+`;
+
+function portOf(text: string | undefined): number {
+  if (text === undefined) return 8787;
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) {
+    throw new UsageError(`--port must be an integer from 0 to 65535, got '${text}'`);
+  }
+  return port;
+}
+
+function modelOf(text: string | undefined): ModelChoice {
+  if (text === undefined || text === 'tutor') return { kind: 'tutor' };
+  const chat = /^chat:(.+)$/.exec(text);
+  if (chat) return { kind: 'chat', name: chat[1]! };
+  throw new UsageError(`--model must be 'tutor' or 'chat:<name>', got '${text}'`);
+}
+
+/**
+ * Reads the command line (without `node` and the script).
+ *
+ * @param argv The arguments, such as `['serve', '--port', '0']`.
+ * @param env Where `RX_ASSISTANTS_API_KEY` is read when `--api-key` is absent.
+ * @throws {UsageError} On an unknown command or option, or a bad value.
+ */
+export function parseCliArgs(
+  argv: readonly string[],
+  env: Record<string, string | undefined> = {},
+): CliCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'api-key': { type: 'string' },
+        model: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(message.replace(/\. To specify a positional argument.*$/s, ''));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help' };
+  const [command, ...rest] = positionals;
+  if (command === undefined) throw new UsageError('Missing command: serve');
+  if (command !== 'serve') throw new UsageError(`Unknown command '${command}'`);
+  if (rest.length > 0) throw new UsageError(`Unexpected argument '${rest[0]}'`);
+  if (values.host === '') throw new UsageError('--host must not be empty');
+  const apiKey = values['api-key'] ?? env['RX_ASSISTANTS_API_KEY'];
+  if (apiKey === '') throw new UsageError('The API key must not be empty');
+  return {
+    kind: 'serve',
+    host: values.host ?? '127.0.0.1',
+    port: portOf(values.port),
+    ...(apiKey === undefined ? {} : { apiKey }),
+    model: modelOf(values.model),
+  };
+}

@@ -1,0 +1,145 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { parseCliArgs, UsageError } from '../../src/server/cliArgs';
+
+describe('parseCliArgs', () => {
+  it('serves the tutor on 127.0.0.1:8787 by default', () => {
+    expect(parseCliArgs(['serve'])).toEqual({
+      kind: 'serve',
+      host: '127.0.0.1',
+      port: 8787,
+      model: { kind: 'tutor' },
+    });
+  });
+
+  it('reads every option', () => {
+    const argv = [
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '0.0.0.0',
+      '--api-key',
+      'k',
+      '--model',
+      'chat:llama3.2',
+    ];
+    expect(parseCliArgs(argv)).toEqual({
+      kind: 'serve',
+      host: '0.0.0.0',
+      port: 0,
+      apiKey: 'k',
+      model: { kind: 'chat', name: 'llama3.2' },
+    });
+    expect(parseCliArgs(['serve', '--port=9000', '--model=tutor'])).toMatchObject({ port: 9000 });
+  });
+
+  it('takes the key from RX_ASSISTANTS_API_KEY unless --api-key is given', () => {
+    const env = { RX_ASSISTANTS_API_KEY: 'from-env' };
+    expect(parseCliArgs(['serve'], env)).toMatchObject({ apiKey: 'from-env' });
+    expect(parseCliArgs(['serve', '--api-key', 'flag'], env)).toMatchObject({ apiKey: 'flag' });
+  });
+
+  it('asks for help with --help or -h, with or without a command', () => {
+    expect(parseCliArgs(['--help'])).toEqual({ kind: 'help' });
+    expect(parseCliArgs(['serve', '-h'])).toEqual({ kind: 'help' });
+  });
+
+  it.each([
+    [[], /Missing command/],
+    [['start'], /Unknown command 'start'/],
+    [['serve', 'now'], /Unexpected argument 'now'/],
+    [['serve', '--bogus'], /Unknown option '--bogus'/],
+    [['serve', '--port'], /--port/],
+    [['serve', '--port', 'abc'], /--port must be an integer/],
+    [['serve', '--port', '-1'], /--port/],
+    [['serve', '--port', '65536'], /--port must be an integer/],
+    [['serve', '--port', '1.5'], /--port must be an integer/],
+    [['serve', '--model', 'gpt'], /--model must be/],
+    [['serve', '--model', 'chat:'], /--model must be/],
+    [['serve', '--host', ''], /--host/],
+    [['serve', '--api-key', ''], /key must not be empty/],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseCliArgs(argv)).toThrow(UsageError);
+    expect(() => parseCliArgs(argv)).toThrow(message);
+  });
+});
+
+/** Runs the CLI from its sources, as `rx-assistants ...`. */
+function cli(args: string[], env: Record<string, string> = {}) {
+  const child = spawn('node_modules/.bin/tsx', ['src/server/cli.ts', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exit = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, exit, out: () => stdout, err: () => stderr };
+}
+
+/** Waits for the CLI to print its base URL. */
+async function urlOf(run: ReturnType<typeof cli>): Promise<string> {
+  for (;;) {
+    const match = /http:\/\/127\.0\.0\.1:\d+\/v1/.exec(run.out());
+    if (match) return match[0];
+    const exited = await Promise.race([
+      run.exit.then(() => true),
+      once(run.child.stdout!, 'data').then(() => false),
+    ]);
+    if (exited) throw new Error(`The CLI exited early: ${run.err()}`);
+  }
+}
+
+const stop = (child: ChildProcess) => child.exitCode === null && child.kill('SIGKILL');
+
+describe('the rx-assistants command', () => {
+  it('serves, prints its URL and a hint, answers, and exits 0 on SIGINT', async () => {
+    const run = cli(['serve', '--port', '0']);
+    try {
+      const url = await urlOf(run);
+      expect(run.out()).toContain(`new OpenAI({ baseURL: '${url}'`);
+      const response = await fetch(`${url}/assistants`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ object: 'list', data: [] });
+      run.child.kill('SIGINT');
+      expect(await run.exit).toBe(0);
+    } finally {
+      stop(run.child);
+    }
+  }, 30_000);
+
+  it('requires the key given in the environment, never prints it, and exits 0 on SIGTERM', async () => {
+    const run = cli(['serve', '--port', '0'], { RX_ASSISTANTS_API_KEY: 'sk-cli-test-key' });
+    try {
+      const url = await urlOf(run);
+      expect(run.out()).not.toContain('sk-cli-test-key');
+      expect((await fetch(`${url}/assistants`)).status).toBe(401);
+      const authorized = await fetch(`${url}/assistants`, {
+        headers: { authorization: 'Bearer sk-cli-test-key' },
+      });
+      expect(authorized.status).toBe(200);
+      run.child.kill('SIGTERM');
+      expect(await run.exit).toBe(0);
+    } finally {
+      stop(run.child);
+    }
+  }, 30_000);
+
+  it('prints the usage and exits 0 on --help', async () => {
+    const run = cli(['--help']);
+    expect(await run.exit).toBe(0);
+    expect(run.out()).toMatch(/^Usage: rx-assistants serve/);
+    expect(run.err()).toBe('');
+  }, 30_000);
+
+  it('prints the usage on stderr and exits 2 on a bad flag', async () => {
+    const run = cli(['serve', '--prot', '80']);
+    expect(await run.exit).toBe(2);
+    expect(run.err()).toContain("Unknown option '--prot'");
+    expect(run.err()).toContain('Usage: rx-assistants serve');
+    expect(run.out()).toBe('');
+  }, 30_000);
+});
