@@ -48,6 +48,10 @@ export function pollLoop<V>(config: PollLoopConfig<V>): Observable<V> {
     let attempt = 0;
     let inFlight: Subscription | undefined;
     let timer: Subscription | undefined;
+    // A kick that comes while a poll's values are being emitted waits for
+    // the last of them, so that events keep their order.
+    let emitting = false;
+    let kicked = false;
 
     const stop = () => {
       inFlight?.unsubscribe();
@@ -59,8 +63,14 @@ export function pollLoop<V>(config: PollLoopConfig<V>): Observable<V> {
       inFlight = poll().subscribe({
         next: (result) => {
           inFlight = undefined;
+          emitting = true;
           for (const value of result.values) subscriber.next(value);
+          emitting = false;
           if (result.done) return subscriber.complete();
+          if (kicked) {
+            kicked = false;
+            return tick();
+          }
           attempt = result.changed ? 0 : attempt + 1;
           try {
             const delay = pollDelay(policy, attempt, result.run, result.hint);
@@ -80,7 +90,8 @@ export function pollLoop<V>(config: PollLoopConfig<V>): Observable<V> {
       subscriber.add(
         config.kick$.subscribe(() => {
           attempt = 0;
-          tick();
+          if (emitting) kicked = true;
+          else tick();
         }),
       );
     }
