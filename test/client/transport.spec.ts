@@ -6,22 +6,7 @@ import type { AssistantStreamEvent } from '../../src/backend/types';
 import { localBackend, tutorModel } from '../../src/local';
 import { counterIds } from '../local/scriptedModel';
 import { testScheduler } from '../support/scheduler';
-
-const quizTool = {
-  type: 'function' as const,
-  function: {
-    name: 'display_quiz',
-    description: 'Displays a quiz to the student',
-    parameters: {
-      type: 'object',
-      properties: {
-        title: { type: 'string' },
-        questions: { type: 'array', items: { type: 'string' } },
-      },
-      required: ['title', 'questions'],
-    },
-  },
-};
+import { quizTool } from '../support/quizTool';
 
 interface Seen {
   at: number;

@@ -4,28 +4,13 @@ import { concatMap, lastValueFrom, toArray } from 'rxjs';
 import { rxAssistants, type Transport } from '../../src';
 import { localBackend, tutorModel } from '../../src/local';
 import { serve, type ServerHandle } from '../../src/server';
+import { quizTool } from '../support/quizTool';
 
 let server: ServerHandle | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-const quizTool = {
-  type: 'function' as const,
-  function: {
-    name: 'display_quiz',
-    description: 'Displays a quiz to the student',
-    parameters: {
-      type: 'object',
-      properties: {
-        title: { type: 'string' },
-        questions: { type: 'array', items: { type: 'string' } },
-      },
-      required: ['title', 'questions'],
-    },
-  },
-};
 
 describe('rxAssistants over the OpenAI SDK, against the loopback server', () => {
   it.each<Transport>(['poll', 'stream'])('asks with tools over %s', async (transport) => {

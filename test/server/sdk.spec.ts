@@ -10,40 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localBackend, tutorModel } from '../../src/local';
 import { serve } from '../../src/server';
 import { exchangeErrors, recordingFetch } from './sdkHelpers';
+import { quizTool as QUIZ_TOOL } from '../support/quizTool';
 
 type Server = Awaited<ReturnType<typeof serve>>;
 
 const POLL = { pollIntervalMs: 50 };
-
-const QUIZ_TOOL = {
-  type: 'function',
-  function: {
-    name: 'display_quiz',
-    description:
-      "Displays a quiz to the student, and returns the student's response. A single quiz can have multiple questions.",
-    parameters: {
-      type: 'object',
-      properties: {
-        title: { type: 'string' },
-        questions: {
-          type: 'array',
-          description:
-            'An array of questions, each with a title and potentially options (if multiple choice).',
-          items: {
-            type: 'object',
-            properties: {
-              question_text: { type: 'string' },
-              question_type: { type: 'string', enum: ['MULTIPLE_CHOICE', 'FREE_RESPONSE'] },
-              choices: { type: 'array', items: { type: 'string' } },
-            },
-            required: ['question_text'],
-          },
-        },
-      },
-      required: ['title', 'questions'],
-    },
-  },
-} as const;
 
 interface Quiz {
   title: string;

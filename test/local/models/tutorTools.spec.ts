@@ -9,6 +9,7 @@ import type {
 import { tutorModel } from '../../../src/local/models/tutorModel';
 import { findEquation, solve } from '../../../src/local/models/tutor/equations';
 import { testScheduler } from '../../support/scheduler';
+import { quizTool } from '../../support/quizTool';
 
 type Schema = Record<string, unknown>;
 
@@ -78,33 +79,8 @@ function check(value: unknown, schema: Schema, root: Schema = schema, path = '$'
   return errors;
 }
 
-/** The OpenAI cookbook's quiz tool (Assistants API overview). */
-const displayQuiz: ModelTool = {
-  name: 'display_quiz',
-  description:
-    "Displays a quiz to the student, and returns the student's response. A single quiz can have multiple questions.",
-  parameters: {
-    type: 'object',
-    properties: {
-      title: { type: 'string' },
-      questions: {
-        type: 'array',
-        description:
-          'An array of questions, each with a title and potentially options (if multiple choice).',
-        items: {
-          type: 'object',
-          properties: {
-            question_text: { type: 'string' },
-            question_type: { type: 'string', enum: ['MULTIPLE_CHOICE', 'FREE_RESPONSE'] },
-            choices: { type: 'array', items: { type: 'string' } },
-          },
-          required: ['question_text'],
-        },
-      },
-    },
-    required: ['title', 'questions'],
-  },
-};
+/** The OpenAI cookbook's quiz tool (Assistants API overview), as the runtime hands it to a model. */
+const displayQuiz: ModelTool = quizTool.function;
 
 const solver: ModelTool = {
   name: 'solve_equation',
