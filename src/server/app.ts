@@ -18,8 +18,11 @@ export interface AppOptions {
   apiKey?: string;
   /** The largest request body accepted, in bytes (else 413). Default 1 MiB. */
   bodyLimit?: number;
-  /** The `openai-poll-after-ms` hint sent with a run, when the backend gives none. Default 500. */
-  pollAfterMs?: number;
+  /**
+   * The `openai-poll-after-ms` hint sent with a run, when the backend gives
+   * none. Default 500; `null` sends no hint (clients then use their own policy).
+   */
+  pollAfterMs?: number | null;
   /** The scheduler of the polls that stream runs of a backend without `streaming`. Default `asyncScheduler`. */
   scheduler?: SchedulerLike;
   /** Told of every error the server did not expect (each answered as a bare 500). */
@@ -61,11 +64,11 @@ export function createApp(backend: AssistantsBackend, options: AppOptions = {}):
 /** {@link createApp}, with the registry of open event streams. */
 export function buildApp(backend: AssistantsBackend, options: AppOptions = {}): BuiltApp {
   const bodyLimit = options.bodyLimit ?? MiB;
-  const pollAfterMs = options.pollAfterMs ?? 500;
+  const pollAfterMs = options.pollAfterMs === undefined ? 500 : options.pollAfterMs;
   if (!Number.isInteger(bodyLimit) || bodyLimit < 1) {
     throw new TypeError(`bodyLimit must be a positive integer of bytes, got ${bodyLimit}`);
   }
-  if (!Number.isInteger(pollAfterMs) || pollAfterMs < 0) {
+  if (pollAfterMs !== null && (!Number.isInteger(pollAfterMs) || pollAfterMs < 0)) {
     throw new TypeError(`pollAfterMs must be an integer of milliseconds ≥ 0, got ${pollAfterMs}`);
   }
   const specs = specOperations();

@@ -51,11 +51,11 @@ function listQuery(query: Record<string, unknown>): Record<string, unknown> {
  * port: path ids become positional arguments, the query the port's query.
  *
  * @param backend The backend that serves them.
- * @param pollAfterMs The `openai-poll-after-ms` hint of a run retrieval when the backend gives none.
+ * @param pollAfterMs The `openai-poll-after-ms` hint of a run retrieval when the backend gives none (`null`: none).
  */
 export function operationsOf(
   backend: AssistantsBackend,
-  pollAfterMs: number,
+  pollAfterMs: number | null,
 ): Record<string, Operation> {
   const { assistants, threads, messages, runs, steps } = backend;
   return {
@@ -83,9 +83,9 @@ export function operationsOf(
     createRun: ({ path, body }) => json(runs.create(path['thread_id']!, as(body))),
     getRun: ({ path }) =>
       runs.retrieve(path['thread_id']!, path['run_id']!).pipe(
-        map(({ run, pollAfterMs: hint }) => ({
+        map(({ run, pollAfterMs: hint = pollAfterMs }): Reply => ({
           json: run,
-          headers: { 'openai-poll-after-ms': String(hint ?? pollAfterMs) },
+          headers: hint === null ? {} : { 'openai-poll-after-ms': String(hint) },
         })),
       ),
     modifyRun: ({ path, body }) => json(runs.update(path['thread_id']!, path['run_id']!, as(body))),

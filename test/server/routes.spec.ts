@@ -151,6 +151,12 @@ describe('every route of the reference document', () => {
     });
     const hinted = await request(hinting, 'GET', path);
     expect(hinted.headers.get('openai-poll-after-ms')).toBe('42');
+
+    // pollAfterMs: null sends no hint of its own.
+    const silent = await start(backend, { pollAfterMs: null });
+    const unhinted = await request(silent, 'GET', path);
+    expect(unhinted.status).toBe(200);
+    expect(unhinted.headers.has('openai-poll-after-ms')).toBe(false);
   });
 
   it('defaults the poll hint to 500 ms and sends a fresh x-request-id with every answer', async () => {
