@@ -9,7 +9,17 @@
  *     OPENAI_BASE_URL (with OPENAI_API_KEY).
  */
 import OpenAI from 'openai';
-import { defer, from, lastValueFrom, type Observable, tap, toArray } from 'rxjs';
+import {
+  defer,
+  distinctUntilKeyChanged,
+  filter,
+  from,
+  lastValueFrom,
+  map,
+  type Observable,
+  tap,
+  toArray,
+} from 'rxjs';
 import {
   collectRuns,
   fanOutRuns,
@@ -81,7 +91,7 @@ function counted(backend: AssistantsBackend): {
 
 const { backend: source, label, model } = chooseBackend();
 const { backend, requests } = counted(source instanceof OpenAI ? openaiBackend(source) : source);
-const rx = rxAssistants(backend);
+const rx = rxAssistants(backend, { transport: 'auto' });
 
 print(`rx-assistants demo (${label})`);
 print();
@@ -102,11 +112,14 @@ print(`${elapsed()}  thread ${thread.id}`);
 async function askAndWatch(content: string): Promise<void> {
   await lastValueFrom(rx.messages.create(thread.id, { role: 'user', content }));
   print(`${elapsed()}  user: ${content}`);
-  const run = await lastValueFrom(rx.runs.create(thread.id, { assistant_id: tutor.id }));
+  // The run's events, streamed where the backend can (else polled): print each status.
   await lastValueFrom(
-    rx.runs
-      .watch(thread.id, run.id)
-      .pipe(tap((snapshot) => print(`${elapsed()}  run ${run.id}: ${snapshot.status}`))),
+    rx.run(thread.id, { assistant_id: tutor.id }).pipe(
+      filter(isRunEvent),
+      map((event) => event.data),
+      distinctUntilKeyChanged('status'),
+      tap((run) => print(`${elapsed()}  run ${run.id}: ${run.status}`)),
+    ),
   );
 }
 

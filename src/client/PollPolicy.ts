@@ -22,13 +22,13 @@ export type PollPolicy = number | PollFunction;
 
 /** Settings of {@link adaptivePoll}. */
 export interface AdaptivePollConfig {
-  /** The first delay after a change, in ms. Default 250. */
+  /** The first delay after a change, in ms. Default 1000. */
   initial?: number;
-  /** The factor each unchanged poll multiplies the delay by. Default 1.5. */
+  /** The factor each unchanged poll multiplies the delay by. Default 1.1. */
   factor?: number;
-  /** The cap of the delay, in ms. Default 2000. */
+  /** The cap of the delay, in ms. Default 5000. */
   max?: number;
-  /** The delay while a run waits in `requires_action`, in ms. Default 2000. */
+  /** The delay while a run waits in `requires_action`, in ms. Default 5000. */
   requiresAction?: number;
 }
 
@@ -45,6 +45,12 @@ function assertDelay(name: string, value: number): void {
  * While a run waits in `requires_action` (for tool outputs, which take their
  * own time) it polls at the slower `requiresAction` delay.
  *
+ * The defaults (1 s, ×1.1 per unchanged poll, up to 5 s) come from the
+ * benchmark in docs/performance.md: on runs of 1 to 6 s they use fewer
+ * requests than polling every second and see the end sooner than faster
+ * starting, steeper backoffs, while long runs cost at most one request
+ * every 5 s.
+ *
  * ## Example
  *
  * ```ts
@@ -58,7 +64,7 @@ function assertDelay(name: string, value: number): void {
  * @returns A {@link PollFunction}.
  */
 export function adaptivePoll(config: AdaptivePollConfig = {}): PollFunction {
-  const { initial = 250, factor = 1.5, max = 2000, requiresAction = 2000 } = config;
+  const { initial = 1000, factor = 1.1, max = 5000, requiresAction = 5000 } = config;
   assertDelay('initial', initial);
   assertDelay('max', max);
   assertDelay('requiresAction', requiresAction);

@@ -77,8 +77,8 @@ describe('runs.watch', () => {
         cold('(a|)', { a: waiting }),
         cold('(a|)', { a: retrieval(runWith('completed')) }),
       ]);
-      // in_progress at 0; requires_action at 250; then every 2000 ms while it waits.
-      expectObservable(rx.runs.watch('thread_1', 'run_1')).toBe('a 249ms b 5999ms (c|)', {
+      // in_progress at 0; requires_action at 1000; then every 5000 ms while it waits.
+      expectObservable(rx.runs.watch('thread_1', 'run_1')).toBe('a 999ms b 14999ms (c|)', {
         a: i.run,
         b: waiting.run,
         c: runWith('completed'),
@@ -116,17 +116,18 @@ describe('runs.watch', () => {
       const after = cold('(a|)', { a: i });
       const done = cold('(a|)', { a: retrieval(runWith('completed')) });
       const { rx } = clientPolling([...responses, changed, after, after, done]);
-      // Delays: 250, 375, 563, 844, 1266, 1898, 2000 (cap), 2000; then reset: 250, 375, 563.
-      const pollTimes = [0, 250, 625, 1188, 2032, 3298, 5196, 7196];
-      expectObservable(rx.runs.watch('thread_1', 'run_1')).toBe('a 9195ms b 1187ms (c|)', {
+      // Delays: 1000 × 1.1^n, rounded: 1000, 1100, 1210, 1331, 1464, 1611, 1772, 1949;
+      // then, after the change, 1000, 1100 and 1210 again.
+      const pollTimes = [0, 1000, 2100, 3310, 4641, 6105, 7716, 9488];
+      expectObservable(rx.runs.watch('thread_1', 'run_1')).toBe('a 11436ms b 3309ms (c|)', {
         a: q.run,
         b: i.run,
         c: runWith('completed'),
       });
       expectSubscriptions(same.subscriptions).toBe(pollTimes.map((t) => `${t}ms (^!)`));
-      expectSubscriptions(changed.subscriptions).toBe('9196ms (^!)');
-      expectSubscriptions(after.subscriptions).toBe(['9446ms (^!)', '9821ms (^!)']);
-      expectSubscriptions(done.subscriptions).toBe('10384ms (^!)');
+      expectSubscriptions(changed.subscriptions).toBe('11437ms (^!)');
+      expectSubscriptions(after.subscriptions).toBe(['12437ms (^!)', '13537ms (^!)']);
+      expectSubscriptions(done.subscriptions).toBe('14747ms (^!)');
     });
   });
 

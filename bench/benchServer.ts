@@ -1,0 +1,50 @@
+/**
+ * The benchmark's server, in a process of its own so that the client's CPU
+ * and memory are measured alone: the embedded runtime on a model that takes
+ * exactly the time a run asks for ("duration: 2500" in its message), served on
+ * loopback without a poll hint (as servers that send none). It prints its URL,
+ * then one line `terminal <run id> <epoch ms>` as each run reaches a terminal
+ * status.
+ */
+import { map, timer } from 'rxjs';
+import type { Run } from '../src/backend/types';
+import { localBackend, memoryStore, type AssistantsStore, type ModelAdapter } from '../src/local';
+import { serve } from '../src/server';
+
+const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'expired', 'incomplete']);
+const epochNow = () => performance.timeOrigin + performance.now();
+
+/** A model that answers "done" after the duration its last message asks for. */
+const timedModel: ModelAdapter = {
+  name: 'timed',
+  respond: (request, { scheduler }) => {
+    const asked = /duration: (\d+)/.exec(request.messages.at(-1)?.content ?? '');
+    return timer(Number(asked?.[1] ?? 0), scheduler).pipe(
+      map(() => ({ type: 'text' as const, delta: 'done' })),
+    );
+  },
+};
+
+/** The default store, reporting the moment each run becomes terminal. */
+function reportingStore(): AssistantsStore {
+  const store = memoryStore();
+  const reported = new Set<string>();
+  return {
+    ...store,
+    put: (kind, record) => {
+      store.put(kind, record);
+      const run = record as Run;
+      if (kind === 'run' && TERMINAL.has(run.status) && !reported.has(run.id)) {
+        reported.add(run.id);
+        process.stdout.write(`terminal ${run.id} ${epochNow().toFixed(1)}\n`);
+      }
+    },
+  };
+}
+
+const server = await serve(localBackend({ model: timedModel, store: reportingStore() }), {
+  port: 0,
+  pollAfterMs: null,
+});
+process.stdout.write(`url ${server.url}\n`);
+process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
