@@ -1,8 +1,8 @@
-import { concat, concatMap, filter, map, of, takeWhile, toArray } from 'rxjs';
+import { concat, concatMap, forkJoin, map, of, takeWhile, toArray } from 'rxjs';
 import type { AssistantsBackend, StreamingBackend } from '../backend/AssistantsBackend';
-import type { AssistantStreamEvent, RunStep } from '../backend/types';
+import type { AssistantStreamEvent, Run, RunStep } from '../backend/types';
 import { paginate } from '../client/paginate';
-import { pollRunEvents } from '../client/runEvents';
+import { nothingSeen, pollRunEvents, type SeenEvents } from '../client/runEvents';
 import type { ResolvedWatchConfig } from '../client/watchRun';
 
 const messageIdOf = (step: RunStep): string | undefined =>
@@ -23,8 +23,8 @@ export function pollingStreaming(
   backend: AssistantsBackend,
   config: ResolvedWatchConfig,
 ): StreamingBackend {
-  const events = (threadId: string, runId: string) =>
-    pollRunEvents(backend, threadId, runId, config).pipe(
+  const events = (threadId: string, runId: string, seen?: SeenEvents) =>
+    pollRunEvents(backend, threadId, runId, config, undefined, seen).pipe(
       takeWhile((event) => event.event !== 'thread.run.requires_action', true),
     );
   const stepsOf = (threadId: string, runId: string) =>
@@ -54,40 +54,27 @@ export function pollingStreaming(
           ),
         ),
     submitToolOutputs: (threadId, runId, params) =>
-      // What happened before the submit is not news: a fresh poller would report it all again.
-      stepsOf(threadId, runId).pipe(
-        map((before) => ({
-          steps: new Map(before.map((step) => [step.id, step.status])),
-          messages: new Set(
-            before
-              .filter((s) => s.status !== 'in_progress')
-              .map(messageIdOf)
-              .filter(Boolean),
-          ),
-        })),
+      // What happened before the submit is not news: the poller starts from it.
+      forkJoin([backend.runs.retrieve(threadId, runId), stepsOf(threadId, runId)]).pipe(
+        map(([{ run }, steps]) => seenBefore(run, steps)),
         concatMap((seen) =>
           backend.runs
             .submitToolOutputs(threadId, runId, params)
-            .pipe(concatMap(() => events(threadId, runId).pipe(filter((e) => isNews(e, seen))))),
+            .pipe(concatMap(() => events(threadId, runId, seen))),
         ),
       ),
   };
 }
 
-/** Whether a synthesised event tells of something that changed since the submit. */
-function isNews(
-  event: AssistantStreamEvent,
-  seen: { steps: Map<string, RunStep['status']>; messages: Set<string | undefined> },
-): boolean {
-  if (event.event === 'thread.run.created') return false;
-  if (event.event.startsWith('thread.message.')) {
-    return !seen.messages.has((event.data as { id: string }).id);
+/** What a stream of the run had reported by the time of a submit. */
+function seenBefore(run: Run, steps: RunStep[]): SeenEvents {
+  const seen = nothingSeen();
+  seen.run = run;
+  for (const step of steps) {
+    seen.steps.set(step.id, step.status);
+    const messageId = messageIdOf(step);
+    if (messageId)
+      seen.messages.set(messageId, step.status === 'in_progress' ? 'in_progress' : 'done');
   }
-  if (event.event.startsWith('thread.run.step.')) {
-    const before = seen.steps.get((event.data as RunStep).id);
-    if (before === undefined) return true;
-    const name = event.event.slice('thread.run.step.'.length);
-    return name !== 'created' && name !== 'in_progress' && name !== before;
-  }
-  return true;
+  return seen;
 }
