@@ -1,24 +1,21 @@
 import { asyncScheduler, Observable, type SchedulerLike, takeWhile } from 'rxjs';
 import type { AssistantsBackend, Page } from '../backend/AssistantsBackend';
-import type { Assistant, AssistantStreamEvent, Message, Run, Thread } from '../backend/types';
+import type { AssistantStreamEvent, Message, Run, Thread } from '../backend/types';
 import { notFound, paginate } from '../internal/apiLists';
 import { randomId } from './ids';
 import type { ModelAdapter } from './ModelAdapter';
 import { tutorModel } from './models/tutorModel';
 import type { Runtime } from './records';
-import { newMessage } from './records';
 import { RunEngine } from './RunEngine';
+import { assistantFrom, messageFrom, runFrom, threadFrom } from './requests';
 import { memoryStore, type AssistantsStore, type StoredKind } from './store';
 import {
-  booleanField,
-  contentField,
   enumField,
   fieldsOf,
   invalid,
   metadataField,
   numberField,
   stringField,
-  toolsField,
 } from './validation';
 
 /** Limits of the embedded runtime. */
@@ -41,8 +38,6 @@ export interface LocalBackendConfig {
   /** Makes ids (for tests); the default is random and unguessable. */
   ids?: (prefix: string) => string;
 }
-
-type Fields = Record<string, unknown>;
 
 /** One request: runs `handle` on subscribe, emits its result and completes (or errors). */
 const request = <T>(handle: () => T): Observable<T> =>
@@ -145,72 +140,8 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
     return paginate(items, { limit, order, after, before });
   };
 
-  const assistantFields = (fields: Fields, base?: Assistant): Assistant => {
-    const tools = toolsField(fields, 128);
-    return {
-      id: base?.id ?? runtime.newId('asst'),
-      object: 'assistant',
-      created_at: base?.created_at ?? runtime.now(),
-      name: pick(
-        stringField(fields, 'name', { optional: true, nullable: true, max: 256 }),
-        base?.name,
-      ),
-      description: pick(
-        stringField(fields, 'description', { optional: true, nullable: true, max: 512 }),
-        base?.description,
-      ),
-      model: base
-        ? (stringField(fields, 'model', { optional: true }) ?? base.model)
-        : stringField(fields, 'model')!,
-      instructions: pick(
-        stringField(fields, 'instructions', { optional: true, nullable: true, max: 256_000 }),
-        base?.instructions,
-      ),
-      tools: tools ?? base?.tools ?? [],
-      tool_resources:
-        (fields['tool_resources'] as Assistant['tool_resources']) ?? base?.tool_resources ?? {},
-      metadata: metadataField(fields) ?? base?.metadata ?? {},
-      temperature: numberField(fields, 'temperature', { min: 0, max: 2 }) ?? base?.temperature ?? 1,
-      top_p: numberField(fields, 'top_p', { min: 0, max: 1 }) ?? base?.top_p ?? 1,
-      response_format:
-        (fields['response_format'] as Assistant['response_format']) ??
-        base?.response_format ??
-        'auto',
-    };
-  };
-
-  /** A checked message, not stored yet. */
-  const messageFrom = (threadId: string, body: unknown, param = ''): Message => {
-    const fields = fieldsOf(body, param.replace(/\.$/, '') || null);
-    const role = enumField(fields, 'role', ['user', 'assistant'] as const, `${param}role`);
-    if (!role) throw invalid(`${param}role`, `Missing required parameter: '${param}role'.`);
-    return newMessage(runtime, {
-      thread_id: threadId,
-      role,
-      content: contentField(fields, `${param}content`),
-      attachments: (fields['attachments'] as Message['attachments']) ?? [],
-      metadata: metadataField(fields, `${param}metadata`) ?? {},
-    });
-  };
-
-  /** Checked messages, not stored yet. */
-  const messagesFrom = (threadId: string, value: unknown, param: string): Message[] => {
-    if (value === undefined || value === null) return [];
-    if (!Array.isArray(value))
-      throw invalid(param, `Invalid type for '${param}': expected an array.`);
-    return value.map((m, i) => messageFrom(threadId, m, `${param}[${i}].`));
-  };
-
   const createThread = (body: unknown, param = ''): Thread => {
-    const fields = fieldsOf(body, param.replace(/\.$/, '') || null);
-    const created: Thread = {
-      id: runtime.newId('thread'),
-      object: 'thread',
-      created_at: runtime.now(),
-      metadata: metadataField(fields, `${param}metadata`) ?? {},
-      tool_resources: (fields['tool_resources'] as Thread['tool_resources']) ?? {},
-    };
-    const messages = messagesFrom(created.id, fields['messages'], `${param}messages`);
+    const { thread: created, messages } = threadFrom(runtime, body, param);
     store.put('thread', created);
     for (const message of messages) store.put('message', message);
     return created;
@@ -228,51 +159,9 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
 
   const createRun = (threadId: string, body: unknown): Run => {
     const fields = fieldsOf(body);
-    const assistantId = stringField(fields, 'assistant_id')!;
-    const assistant = find('assistant', assistantId, 'assistant_id');
-    const extra = messagesFrom(threadId, fields['additional_messages'], 'additional_messages');
-    const instructions = stringField(fields, 'instructions', { optional: true, nullable: true });
-    const additional = stringField(fields, 'additional_instructions', {
-      optional: true,
-      nullable: true,
-    });
-    const run: Run = {
-      id: runtime.newId('run'),
-      object: 'thread.run',
-      created_at: runtime.now(),
-      thread_id: threadId,
-      assistant_id: assistant.id,
-      status: 'queued',
-      required_action: null,
-      last_error: null,
-      expires_at: Math.floor((scheduler.now() + expiresAfter) / 1000),
-      started_at: null,
-      cancelled_at: null,
-      failed_at: null,
-      completed_at: null,
-      model: stringField(fields, 'model', { optional: true, nullable: true }) ?? assistant.model,
-      instructions: [instructions ?? assistant.instructions ?? '', additional ?? '']
-        .filter(Boolean)
-        .join('\n\n'),
-      tools: toolsField(fields, 20) ?? assistant.tools,
-      metadata: metadataField(fields) ?? {},
-      usage: null,
-      incomplete_details: null,
-      temperature:
-        numberField(fields, 'temperature', { min: 0, max: 2 }) ?? assistant.temperature ?? 1,
-      top_p: numberField(fields, 'top_p', { min: 0, max: 1 }) ?? assistant.top_p ?? 1,
-      max_prompt_tokens:
-        numberField(fields, 'max_prompt_tokens', { integer: true, min: 256 }) ?? null,
-      max_completion_tokens:
-        numberField(fields, 'max_completion_tokens', { integer: true, min: 256 }) ?? null,
-      truncation_strategy: truncationOf(fields['truncation_strategy']),
-      tool_choice: toolChoiceOf(fields['tool_choice']),
-      parallel_tool_calls: booleanField(fields, 'parallel_tool_calls') ?? true,
-      response_format:
-        (fields['response_format'] as Run['response_format']) ??
-        assistant.response_format ??
-        'auto',
-    };
+    const assistant = find('assistant', stringField(fields, 'assistant_id'), 'assistant_id');
+    const expiresAt = Math.floor((scheduler.now() + expiresAfter) / 1000);
+    const { run, messages: extra } = runFrom(runtime, threadId, fields, assistant, expiresAt);
     // Every check is done: from here on, nothing fails.
     for (const message of extra) store.put('message', message);
     store.put('run', run);
@@ -317,13 +206,18 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
 
   return {
     assistants: {
-      create: (params) => request(() => save('assistant', assistantFields(fieldsOf(params)))),
+      create: (params) =>
+        request(() => save('assistant', assistantFrom(runtime, fieldsOf(params)))),
       retrieve: (assistantId) => request(() => find('assistant', assistantId, 'assistant_id')),
       update: (assistantId, params) =>
         request(() =>
           save(
             'assistant',
-            assistantFields(fieldsOf(params), find('assistant', assistantId, 'assistant_id')),
+            assistantFrom(
+              runtime,
+              fieldsOf(params),
+              find('assistant', assistantId, 'assistant_id'),
+            ),
           ),
         ),
       list: (query) => request(() => listPage(store.list('assistant'), query)),
@@ -361,7 +255,7 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
         request(() => {
           thread(threadId);
           refuseIfActive(threadId);
-          return save('message', messageFrom(threadId, params));
+          return save('message', messageFrom(runtime, threadId, params));
         }),
       retrieve: (threadId, messageId) => request(() => messageOf(threadId, messageId)),
       update: (threadId, messageId, params) =>
@@ -488,51 +382,8 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
   }
 }
 
-/** `value` when the request set it (even to null), else the current value. */
-function pick<T>(value: T | undefined, current: T | undefined): T | null {
-  return value !== undefined ? value : (current ?? null);
-}
-
 function omit(query: unknown, key: string): unknown {
   if (query === undefined || query === null || typeof query !== 'object') return query;
   const { [key]: _omitted, ...rest } = query as Record<string, unknown>;
   return rest;
-}
-
-function truncationOf(value: unknown): Run['truncation_strategy'] {
-  if (value === undefined || value === null) return { type: 'auto', last_messages: null };
-  const fields = fieldsOf(value, 'truncation_strategy');
-  const type =
-    enumField(fields, 'type', ['auto', 'last_messages'] as const, 'truncation_strategy.type') ??
-    'auto';
-  const last = numberField(fields, 'last_messages', {
-    integer: true,
-    min: 1,
-    param: 'truncation_strategy.last_messages',
-  });
-  return { type, last_messages: last ?? null };
-}
-
-function toolChoiceOf(value: unknown): Run['tool_choice'] {
-  if (value === undefined || value === null) return 'auto';
-  if (value === 'auto' || value === 'none' || value === 'required') return value;
-  const fields = fieldsOf(value, 'tool_choice');
-  const type = enumField(
-    fields,
-    'type',
-    ['function', 'code_interpreter', 'file_search'] as const,
-    'tool_choice.type',
-  );
-  if (type === 'function') {
-    const fn = fieldsOf(fields['function'], 'tool_choice.function');
-    return {
-      type,
-      function: { name: stringField(fn, 'name', { param: 'tool_choice.function.name' })! },
-    };
-  }
-  if (type) return { type };
-  throw invalid(
-    'tool_choice',
-    `Invalid 'tool_choice': expected 'none', 'auto', 'required' or a named tool.`,
-  );
 }
