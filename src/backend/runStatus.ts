@@ -1,6 +1,17 @@
 import type { AssistantStreamEvent, Run, RunStatus } from './types';
 
-/** The statuses a run never leaves. */
+/**
+ * The statuses a run never leaves: `completed`, `failed`, `cancelled`,
+ * `expired` and `incomplete`.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { TERMINAL_RUN_STATUSES } from 'rx-assistants';
+ *
+ * console.log(TERMINAL_RUN_STATUSES.join(', '));
+ * ```
+ */
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = [
   'completed',
   'failed',
@@ -26,7 +37,21 @@ export function isTerminalStatus(status: RunStatus): boolean {
   return TERMINAL_RUN_STATUSES.includes(status);
 }
 
-/** Whether an event is a run event (`thread.run.*`, not a step's). */
+/**
+ * Whether an event is a run event (`thread.run.*`, not a step's), whose
+ * `data` is then a `Run`.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { filter, map } from 'rxjs';
+ * import { isRunEvent, type RunEvent } from 'rx-assistants';
+ * import type { Observable } from 'rxjs';
+ *
+ * const statuses = (events$: Observable<RunEvent>) =>
+ *   events$.pipe(filter(isRunEvent), map((event) => event.data.status));
+ * ```
+ */
 export function isRunEvent(
   event: AssistantStreamEvent,
 ): event is Extract<AssistantStreamEvent, { data: Run }> {
@@ -36,6 +61,14 @@ export function isRunEvent(
 /**
  * The terminal run snapshot carried by a `Run` or a run event, or `undefined`
  * when the value says nothing terminal.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { terminalRunOf, type RunEvent } from 'rx-assistants';
+ *
+ * const describe = (event: RunEvent) => terminalRunOf(event)?.status ?? 'still going';
+ * ```
  */
 export function terminalRunOf(value: Run | AssistantStreamEvent): Run | undefined {
   if ('event' in value) {

@@ -42,7 +42,19 @@ import { watchRun, type ResolvedWatchConfig } from './watchRun';
  */
 export type Transport = 'poll' | 'stream' | 'auto';
 
-/** A stream that ended before the run's terminal event (or its request for tool outputs). */
+/**
+ * A run's event stream ended before the run did (the connection dropped, or
+ * the server closed the stream early), under `transport: 'stream'`. Under
+ * `'auto'` the client polls instead of raising it.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { StreamInterruptedError } from 'rx-assistants';
+ *
+ * const retryable = (error: unknown) => error instanceof StreamInterruptedError;
+ * ```
+ */
 export class StreamInterruptedError extends RxAssistantsError {
   override name = 'StreamInterruptedError';
 }

@@ -71,6 +71,18 @@ export class RunIncompleteError extends RunError {
 /**
  * The typed error for a terminal run that did not complete, or `undefined`
  * for a completed or still active one.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { runErrorFor, type Run } from 'rx-assistants';
+ *
+ * function check(run: Run): Run {
+ *   const error = runErrorFor(run);
+ *   if (error) throw error; // RunFailedError, RunCancelledError, ...
+ *   return run;
+ * }
+ * ```
  */
 export function runErrorFor(run: Run): RunError | undefined {
   switch (run.status) {

@@ -4,6 +4,15 @@ const SECRET = /\b(sk-[A-Za-z0-9_-]{4})[A-Za-z0-9_-]{4,}|\b(Bearer\s+)[^\s"',]+/
  * Masks anything that looks like an API key (`sk-...`) or a bearer token, so
  * that no error message built by rx-assistants ever carries a secret.
  *
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { redactSecrets } from 'rx-assistants';
+ *
+ * redactSecrets('Incorrect API key provided: sk-proj-abcdefghijklmnop'); // '... sk-proj***'
+ * ```
+ *
  * @param text Any text that may quote a key.
  * @returns The text with every key cut to its first characters and `***`.
  */
