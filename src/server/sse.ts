@@ -82,7 +82,21 @@ export function sseResponse(
       if (!ended) controller.enqueue(encoder.encode(`event: ${name}\ndata: ${data}\n\n`));
     };
 
-    const unregister = context.registry.add(end);
+    /** The server closes: a stream under way is told why before it ends. */
+    const shutdown = () => {
+      if (started && !ended) {
+        write(
+          'error',
+          JSON.stringify(
+            errorResponseOf(
+              new HttpError(503, 'The server is shutting down.', { code: 'server_shutdown' }),
+            ).body,
+          ),
+        );
+      }
+      end();
+    };
+    const unregister = context.registry.add(shutdown);
     context.signal?.addEventListener('abort', end, { once: true });
     if (context.signal?.aborted) return end();
     subscription.add(

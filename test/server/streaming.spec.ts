@@ -250,7 +250,7 @@ describe('errors and endings of a stream', () => {
     expect((await request(server, 'POST', '/threads', {})).status).toBe(200);
   });
 
-  it('ends open streams when the server closes', async () => {
+  it('ends open streams when the server closes, telling them why', async () => {
     const { backend, log } = scriptedStreams(() => concat(of(created('t')), NEVER));
     const server = await start(backend);
     const { assistantId, threadId } = await setUp(server);
@@ -261,7 +261,16 @@ describe('errors and endings of a stream', () => {
     const text = response.text();
     await vi.waitFor(() => expect(log.subscribed).toBe(1));
     await server.close();
-    expect(parseSse(await text).map((e) => e.event)).toEqual(['thread.run.created']);
+    const events = parseSse(await text);
+    expect(events.map((e) => e.event)).toEqual(['thread.run.created', 'error']);
+    expect(JSON.parse(events[1]!.data)).toEqual({
+      error: {
+        type: 'server_error',
+        message: 'The server is shutting down.',
+        param: null,
+        code: 'server_shutdown',
+      },
+    });
     expect(log.tornDown).toBe(1);
     await expect(fetch(`${server.url}/assistants`)).rejects.toThrow();
   });
