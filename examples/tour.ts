@@ -1,22 +1,13 @@
 /**
- * The README's tour, runnable: `npx tsx examples/tour.ts`.
- *
- * It runs offline on the embedded runtime and its tutor model. Set
- * OPENAI_BASE_URL (and OPENAI_API_KEY) to run the same code against an
- * Assistants-compatible server instead.
+ * The README's tour, runnable: `npx tsx examples/tour.ts`. It runs offline,
+ * on the embedded runtime and its tutor model.
  */
-import OpenAI from 'openai';
-import { localBackend } from 'rx-assistants/local';
-
-const backend = process.env['OPENAI_BASE_URL']
-  ? new OpenAI({ apiKey: process.env['OPENAI_API_KEY'] ?? 'none' })
-  : localBackend();
-
 // --- tour ---
 import { from, lastValueFrom, tap } from 'rxjs';
 import { collectRuns, fanOutRuns, replyText, rxAssistants } from 'rx-assistants';
+import { localBackend } from 'rx-assistants/local';
 
-const rx = rxAssistants(backend);
+const rx = rxAssistants(localBackend()); // or rxAssistants(new OpenAI({ baseURL })) for a server
 
 // Create an assistant.
 const tutor = await lastValueFrom(
