@@ -20,3 +20,4 @@ export {
   chatCompletionsModel,
   type ChatCompletionsModelOptions,
 } from './models/chatCompletionsModel';
+export { responsesModel, type ResponsesModelOptions } from './models/responsesModel';

@@ -1,7 +1,7 @@
 // The command line `rx-assistants serve` (built as dist/cli.js, with its shebang).
 import OpenAI from 'openai';
 import { redactSecrets } from '../errors/RxAssistantsError';
-import { chatCompletionsModel, localBackend } from '../local';
+import { chatCompletionsModel, localBackend, responsesModel } from '../local';
 import { parseCliArgs, USAGE, UsageError, type ModelChoice } from './cliArgs';
 import { serve } from './serve';
 
@@ -13,7 +13,9 @@ function modelFor(choice: ModelChoice) {
     baseURL: process.env['OPENAI_BASE_URL'],
     apiKey: process.env['OPENAI_API_KEY'] ?? 'none',
   });
-  return chatCompletionsModel(client, { model: choice.name });
+  return choice.kind === 'chat'
+    ? chatCompletionsModel(client, { model: choice.name })
+    : responsesModel(client, { model: choice.name });
 }
 
 async function main(argv: string[]): Promise<void> {

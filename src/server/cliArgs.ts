@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 
-/** The model behind the served runtime: the offline tutor, or a Chat Completions model. */
-export type ModelChoice = { kind: 'tutor' } | { kind: 'chat'; name: string };
+/** The model behind the served runtime: the offline tutor, a Chat Completions or a Responses model. */
+export type ModelChoice =
+  { kind: 'tutor' } | { kind: 'chat'; name: string } | { kind: 'responses'; name: string };
 
 /** What the command line asks for. */
 export type CliCommand =
@@ -27,6 +28,8 @@ Options:
   --model <model>     tutor (default): the offline demo model
                       chat:<name>: <name> on a Chat Completions endpoint, from
                       OPENAI_BASE_URL and OPENAI_API_KEY
+                      responses:<name>: <name> on OpenAI's Responses API, from
+                      the same variables
   -h, --help          show this help
 `;
 
@@ -43,7 +46,11 @@ function modelOf(text: string | undefined): ModelChoice {
   if (text === undefined || text === 'tutor') return { kind: 'tutor' };
   const chat = /^chat:(.+)$/.exec(text);
   if (chat) return { kind: 'chat', name: chat[1]! };
-  throw new UsageError(`--model must be 'tutor' or 'chat:<name>', got '${text}'`);
+  const responses = /^responses:(.+)$/.exec(text);
+  if (responses) return { kind: 'responses', name: responses[1]! };
+  throw new UsageError(
+    `--model must be 'tutor', 'chat:<name>' or 'responses:<name>', got '${text}'`,
+  );
 }
 
 /**

@@ -35,6 +35,15 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['serve', '--port=9000', '--model=tutor'])).toMatchObject({ port: 9000 });
   });
 
+  it('reads a Responses API model', () => {
+    expect(parseCliArgs(['serve', '--model', 'responses:gpt-4.1-mini'])).toMatchObject({
+      model: { kind: 'responses', name: 'gpt-4.1-mini' },
+    });
+    expect(parseCliArgs(['serve', '--model=responses:o4-mini'])).toMatchObject({
+      model: { kind: 'responses', name: 'o4-mini' },
+    });
+  });
+
   it('takes the key from RX_ASSISTANTS_API_KEY unless --api-key is given', () => {
     const env = { RX_ASSISTANTS_API_KEY: 'from-env' };
     expect(parseCliArgs(['serve'], env)).toMatchObject({ apiKey: 'from-env' });
@@ -58,6 +67,8 @@ describe('parseCliArgs', () => {
     [['serve', '--port', '1.5'], /--port must be an integer/],
     [['serve', '--model', 'gpt'], /--model must be/],
     [['serve', '--model', 'chat:'], /--model must be/],
+    [['serve', '--model', 'responses:'], /--model must be/],
+    [['serve', '--model', 'responses'], /--model must be/],
     [['serve', '--host', ''], /--host/],
     [['serve', '--api-key', ''], /key must not be empty/],
   ])('refuses %j', (argv, message) => {

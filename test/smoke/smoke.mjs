@@ -17,7 +17,13 @@ const expected = {
     'RunTimeoutError',
   ],
   'rx-assistants/testing': ['createTestScheduler', 'timelineBackend'],
-  'rx-assistants/local': ['localBackend', 'tutorModel', 'chatCompletionsModel', 'memoryStore'],
+  'rx-assistants/local': [
+    'localBackend',
+    'tutorModel',
+    'chatCompletionsModel',
+    'responsesModel',
+    'memoryStore',
+  ],
   'rx-assistants/server': ['serve', 'createApp'],
 };
 

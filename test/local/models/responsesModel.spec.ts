@@ -1,0 +1,560 @@
+import OpenAI, { APIError, BadRequestError, InternalServerError, RateLimitError } from 'openai';
+import { asyncScheduler, config, lastValueFrom, toArray } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isRunEvent, rxAssistants } from '../../../src';
+import { localBackend } from '../../../src/local';
+import type { ModelEvent, ModelRequest } from '../../../src/local/ModelAdapter';
+import {
+  responsesModel,
+  type ResponsesModelOptions,
+} from '../../../src/local/models/responsesModel';
+import {
+  startFakeResponsesServer,
+  type FakeResponsesReply,
+  type FakeResponsesServer,
+} from '../../support/fakeResponsesServer';
+
+const context = { scheduler: asyncScheduler };
+
+/** A bare request; each test adds what it checks. */
+const request = (extra: Partial<ModelRequest> = {}): ModelRequest => ({
+  model: 'gpt-run',
+  instructions: '',
+  messages: [{ role: 'user', content: 'Hi' }],
+  tools: [],
+  toolChoice: 'auto',
+  parallelToolCalls: true,
+  ...extra,
+});
+
+let server: FakeResponsesServer | undefined;
+
+afterEach(async () => {
+  config.onStoppedNotification = null;
+  await server?.close();
+  server = undefined;
+});
+
+/** Starts the fake with the given replies and returns a model whose client points at it. */
+async function setup(
+  reply: FakeResponsesReply | ((body: any) => FakeResponsesReply), // eslint-disable-line @typescript-eslint/no-explicit-any
+  options: ResponsesModelOptions = {},
+) {
+  server = await startFakeResponsesServer(typeof reply === 'function' ? reply : () => reply);
+  const client = new OpenAI({
+    apiKey: 'sk-test',
+    baseURL: server.url,
+    maxRetries: 0,
+    logLevel: 'off',
+  });
+  return { server, client, model: responsesModel(client, options) };
+}
+
+const collect = (model: ReturnType<typeof responsesModel>, req = request()) =>
+  lastValueFrom(model.respond(req, context).pipe(toArray()));
+
+/** Subscribes and resolves with the events and the error, failing if it completes instead. */
+function failure(model: ReturnType<typeof responsesModel>) {
+  const events: ModelEvent[] = [];
+  const error = new Promise<unknown>((resolve, reject) =>
+    model.respond(request(), context).subscribe({
+      next: (event) => events.push(event),
+      error: resolve,
+      complete: () => reject(new Error('completed instead of failing')),
+    }),
+  );
+  return error.then((e) => ({ events, error: e }));
+}
+
+/** Joins tool-call pieces by index, the way the runtime does. */
+function accumulate(events: ModelEvent[]) {
+  const calls: { id: string; name: string; arguments: string }[] = [];
+  for (const event of events) {
+    if (event.type !== 'tool_call') continue;
+    const call = (calls[event.index] ??= { id: '', name: '', arguments: '' });
+    call.id += event.id ?? '';
+    call.name += event.name ?? '';
+    call.arguments += event.arguments ?? '';
+  }
+  return calls;
+}
+
+describe('responsesModel', () => {
+  it('is named after its model override', () => {
+    const client = new OpenAI({ apiKey: 'sk-test', baseURL: 'http://127.0.0.1:1/v1' });
+    expect(responsesModel(client, { model: 'gpt-4.1-mini' }).name).toBe('responses:gpt-4.1-mini');
+    expect(responsesModel(client).name).toBe('responses');
+  });
+
+  it('streams text deltas in order and maps the conversation into the request', async () => {
+    const { model, server } = await setup({
+      output: [{ type: 'message', text: ['x = ', '', '2', '.'] }],
+    });
+    const parameters = { type: 'object', properties: { x: { type: 'number' } } };
+    const events = await collect(
+      model,
+      request({
+        instructions: 'Be brief.',
+        messages: [
+          { role: 'user', content: 'Solve 2x = 4' },
+          {
+            role: 'assistant',
+            content: 'Let me check.',
+            toolCalls: [
+              { id: 'call_1', name: 'check', arguments: '{"x":2}' },
+              { id: 'call_2', name: 'check', arguments: '{"x":3}' },
+            ],
+          },
+          { role: 'tool', toolCallId: 'call_1', content: 'ok' },
+          { role: 'tool', toolCallId: 'call_2', content: 'wrong' },
+          { role: 'assistant', content: 'Checked.' },
+          { role: 'user', content: 'Thanks' },
+        ],
+        tools: [{ name: 'check', description: 'Checks x', parameters, strict: true }],
+        toolChoice: 'required',
+        parallelToolCalls: false,
+        temperature: 0.2,
+        topP: 0.9,
+        maxCompletionTokens: 500,
+        responseFormat: 'json_object',
+      }),
+    );
+
+    expect(events).toEqual([
+      { type: 'text', delta: 'x = ' },
+      { type: 'text', delta: '2' },
+      { type: 'text', delta: '.' },
+    ]);
+    expect(server.requests).toEqual([
+      {
+        model: 'gpt-run',
+        instructions: 'Be brief.',
+        input: [
+          { role: 'user', content: 'Solve 2x = 4' },
+          { role: 'assistant', content: 'Let me check.' },
+          { type: 'function_call', call_id: 'call_1', name: 'check', arguments: '{"x":2}' },
+          { type: 'function_call', call_id: 'call_2', name: 'check', arguments: '{"x":3}' },
+          { type: 'function_call_output', call_id: 'call_1', output: 'ok' },
+          { type: 'function_call_output', call_id: 'call_2', output: 'wrong' },
+          { role: 'assistant', content: 'Checked.' },
+          { role: 'user', content: 'Thanks' },
+        ],
+        tools: [
+          { type: 'function', name: 'check', description: 'Checks x', parameters, strict: true },
+        ],
+        tool_choice: 'required',
+        parallel_tool_calls: false,
+        temperature: 0.2,
+        top_p: 0.9,
+        max_output_tokens: 500,
+        text: { format: { type: 'json_object' } },
+        stream: true,
+        store: false,
+      },
+    ]);
+  });
+
+  it('overrides the model, omits empty instructions, empty assistant messages and unset options, and merges extraBody', async () => {
+    const { model, client, server } = await setup({
+      output: [{ type: 'message', text: ['ok'] }],
+    });
+    const mini = responsesModel(client, {
+      model: 'gpt-4.1-mini',
+      extraBody: { reasoning: { effort: 'low' }, store: true, stream: false },
+    });
+    await collect(
+      model,
+      request({
+        messages: [
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: '' },
+          {
+            role: 'assistant',
+            content: '',
+            toolCalls: [{ id: 'call_1', name: 'ping', arguments: '{}' }],
+          },
+          { role: 'tool', toolCallId: 'call_1', content: 'pong' },
+        ],
+        temperature: null,
+        topP: null,
+        maxCompletionTokens: null,
+        responseFormat: 'text',
+      }),
+    );
+    await collect(mini, request({ responseFormat: 'json_schema' }));
+
+    expect(server.requests).toEqual([
+      {
+        model: 'gpt-run',
+        input: [
+          { role: 'user', content: 'Hi' },
+          { type: 'function_call', call_id: 'call_1', name: 'ping', arguments: '{}' },
+          { type: 'function_call_output', call_id: 'call_1', output: 'pong' },
+        ],
+        stream: true,
+        store: false,
+      },
+      {
+        model: 'gpt-4.1-mini',
+        input: [{ role: 'user', content: 'Hi' }],
+        reasoning: { effort: 'low' },
+        stream: true,
+        store: true,
+      },
+    ]);
+  });
+
+  it('raises max_output_tokens to the API minimum of 16', async () => {
+    const { model, server } = await setup({ output: [] });
+    await collect(model, request({ maxCompletionTokens: 3 }));
+    await collect(model, request({ maxCompletionTokens: 16 }));
+    await collect(model, request({ maxCompletionTokens: 17 }));
+
+    expect(server.requests.map((body) => body.max_output_tokens)).toEqual([16, 16, 17]);
+  });
+
+  it('maps tools with strict false by default, a named tool choice, and no tool fields without tools', async () => {
+    const { model, server } = await setup({ output: [] });
+    await collect(
+      model,
+      request({
+        tools: [
+          { name: 'ping', description: undefined, parameters: undefined, strict: null },
+          { name: 'pong', description: 'Pongs' },
+        ],
+        toolChoice: { type: 'function', name: 'ping' },
+      }),
+    );
+    await collect(model, request({ toolChoice: 'none' }));
+    await collect(model, request({ toolChoice: 'required', parallelToolCalls: false }));
+
+    expect(server.requests[0]).toMatchObject({
+      tools: [
+        {
+          type: 'function',
+          name: 'ping',
+          parameters: { type: 'object', properties: {} },
+          strict: false,
+        },
+        {
+          type: 'function',
+          name: 'pong',
+          description: 'Pongs',
+          parameters: { type: 'object', properties: {} },
+          strict: false,
+        },
+      ],
+      tool_choice: { type: 'function', name: 'ping' },
+      parallel_tool_calls: true,
+    });
+    expect(Object.keys(server.requests[0].tools[0])).not.toContain('description');
+    for (const body of server.requests.slice(1)) {
+      expect(Object.keys(body)).not.toContain('tools');
+      expect(Object.keys(body)).not.toContain('tool_choice');
+      expect(Object.keys(body)).not.toContain('parallel_tool_calls');
+    }
+  });
+
+  it.each([
+    ['one after the other, as OpenAI sends them', false],
+    ['with their argument deltas interleaved', true],
+  ])(
+    'maps two parallel function calls whose arguments are split over chunks (%s)',
+    async (_, interleave) => {
+      const { model } = await setup({
+        interleave,
+        output: [
+          { type: 'message', text: ['Checking.'] },
+          {
+            type: 'function_call',
+            call_id: 'call_a',
+            name: 'get_weather',
+            arguments: ['{"city":', '"Paris"}'],
+          },
+          {
+            type: 'function_call',
+            call_id: 'call_b',
+            name: 'get_time',
+            arguments: ['{"tz":"Europe/', '', 'Paris"}'],
+          },
+        ],
+      });
+      const events = await collect(model);
+
+      expect(events.filter((e) => e.type === 'tool_call' && e.index === 0)).toEqual([
+        { type: 'tool_call', index: 0, id: 'call_a', name: 'get_weather' },
+        { type: 'tool_call', index: 0, arguments: '{"city":' },
+        { type: 'tool_call', index: 0, arguments: '"Paris"}' },
+      ]);
+      expect(events.filter((e) => e.type === 'tool_call' && e.index === 1)).toEqual([
+        { type: 'tool_call', index: 1, id: 'call_b', name: 'get_time' },
+        { type: 'tool_call', index: 1, arguments: '{"tz":"Europe/' },
+        { type: 'tool_call', index: 1, arguments: 'Paris"}' },
+      ]);
+      expect(events.filter((e) => e.type === 'text')).toEqual([
+        { type: 'text', delta: 'Checking.' },
+      ]);
+      expect(events).toHaveLength(7);
+      const calls = accumulate(events);
+      expect(calls).toEqual([
+        { id: 'call_a', name: 'get_weather', arguments: '{"city":"Paris"}' },
+        { id: 'call_b', name: 'get_time', arguments: '{"tz":"Europe/Paris"}' },
+      ]);
+      expect(calls.map((call) => JSON.parse(call.arguments))).toEqual([
+        { city: 'Paris' },
+        { tz: 'Europe/Paris' },
+      ]);
+    },
+  );
+
+  it('takes the arguments from the finished call when no deltas were streamed', async () => {
+    const { model } = await setup({
+      output: [
+        {
+          type: 'function_call',
+          call_id: 'call_q',
+          name: 'add',
+          arguments: ['{"a":2,"b":3}'],
+          quiet: true,
+        },
+      ],
+    });
+
+    expect(await collect(model)).toEqual([
+      { type: 'tool_call', index: 0, id: 'call_q', name: 'add' },
+      { type: 'tool_call', index: 0, arguments: '{"a":2,"b":3}' },
+    ]);
+  });
+
+  it('maps the usage of response.completed', async () => {
+    const { model } = await setup({
+      output: [{ type: 'message', text: ['Hello'] }],
+      usage: { input_tokens: 12, output_tokens: 3 },
+    });
+
+    expect(await collect(model)).toEqual([
+      { type: 'text', delta: 'Hello' },
+      { type: 'usage', promptTokens: 12, completionTokens: 3 },
+    ]);
+  });
+
+  it('streams a refusal as text', async () => {
+    const { model } = await setup({
+      output: [{ type: 'message', part: 'refusal', text: ["I can't ", 'help.'] }],
+    });
+
+    expect(await collect(model)).toEqual([
+      { type: 'text', delta: "I can't " },
+      { type: 'text', delta: 'help.' },
+    ]);
+  });
+
+  it.each([
+    [500, InternalServerError, 'server_error'],
+    [400, BadRequestError, 'invalid_request_error'],
+    [429, RateLimitError, 'requests'],
+  ])('errors with the SDK error of an HTTP %i', async (status, ErrorClass, type) => {
+    const { model } = await setup({
+      status,
+      error: { message: 'Nope', type, param: 'model', code: 'bad' },
+    });
+    const error = await collect(model).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ErrorClass);
+    expect(error).toBeInstanceOf(APIError);
+    expect(error).toMatchObject({ status, type, param: 'model', code: 'bad' });
+    expect((error as APIError).error).toMatchObject({ message: 'Nope' });
+  });
+
+  it('errors with the message and code of response.failed, after the deltas', async () => {
+    const { model } = await setup({
+      output: [{ type: 'message', text: ['Par', 'tial'] }],
+      end: 'failed',
+      error: { code: 'server_error', message: 'The model failed to generate a response.' },
+    });
+    const { events, error } = await failure(model);
+
+    expect(events).toEqual([
+      { type: 'text', delta: 'Par' },
+      { type: 'text', delta: 'tial' },
+    ]);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({
+      message: 'The model failed to generate a response.',
+      code: 'server_error',
+    });
+    expect((error as { status?: number }).status).toBeUndefined();
+  });
+
+  it('gives a rate-limited response.failed the status 429', async () => {
+    const { model } = await setup({
+      end: 'failed',
+      error: { code: 'rate_limit_exceeded', message: 'Slow down.' },
+    });
+    const { error } = await failure(model);
+
+    expect(error).toMatchObject({
+      message: 'Slow down.',
+      code: 'rate_limit_exceeded',
+      status: 429,
+    });
+  });
+
+  it('errors on response.incomplete with its reason', async () => {
+    const { model } = await setup({
+      output: [{ type: 'message', text: ['Cut'] }],
+      usage: { input_tokens: 5, output_tokens: 16 },
+      end: 'incomplete',
+    });
+    const { events, error } = await failure(model);
+
+    expect(events).toEqual([{ type: 'text', delta: 'Cut' }]);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({
+      message: expect.stringContaining('max_output_tokens'),
+      code: 'max_output_tokens',
+    });
+  });
+
+  it('errors with the message and code of an error event', async () => {
+    const { model } = await setup({
+      output: [{ type: 'message', text: ['Hal'] }],
+      end: 'error',
+      error: { code: 'invalid_prompt', message: 'Invalid prompt.' },
+    });
+    const { events, error } = await failure(model);
+
+    expect(events).toEqual([{ type: 'text', delta: 'Hal' }]);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({ message: 'Invalid prompt.', code: 'invalid_prompt' });
+  });
+
+  it('errors when the connection drops mid-stream', async () => {
+    const { model } = await setup({ output: [{ type: 'message', text: ['Hal'] }], end: 'destroy' });
+    const { events, error } = await failure(model);
+
+    expect(events).toEqual([{ type: 'text', delta: 'Hal' }]);
+    expect(error).toBeInstanceOf(TypeError); // undici's "terminated"
+  });
+
+  it('aborts the request when unsubscribed mid-stream, and emits nothing after', async () => {
+    const { model, server } = await setup({
+      output: [{ type: 'message', text: ['one', 'two'] }],
+      end: 'hang',
+    });
+    const late: unknown[] = [];
+    config.onStoppedNotification = (notification) => late.push(notification);
+    const events: ModelEvent[] = [];
+    const notifications: string[] = [];
+    await new Promise<void>((resolve) => {
+      const subscription = model.respond(request(), context).subscribe({
+        next: (event) => {
+          events.push(event);
+          subscription.unsubscribe();
+          resolve();
+        },
+        error: () => notifications.push('error'),
+        complete: () => notifications.push('complete'),
+      });
+    });
+    await server.disconnected();
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(server.disconnects).toBe(1);
+    expect(events).toEqual([{ type: 'text', delta: 'one' }]);
+    expect(notifications).toEqual([]);
+    expect(late).toEqual([]);
+  });
+
+  it('aborts the request when unsubscribed before the response', async () => {
+    let arrived!: () => void;
+    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    const { model, server } = await setup(() => {
+      arrived();
+      return { stall: true };
+    });
+    const late: unknown[] = [];
+    config.onStoppedNotification = (notification) => late.push(notification);
+    const notifications: unknown[] = [];
+    const subscription = model.respond(request(), context).subscribe({
+      next: (event) => notifications.push(event),
+      error: (error) => notifications.push(error),
+      complete: () => notifications.push('complete'),
+    });
+    await arrival;
+    subscription.unsubscribe();
+    await server.disconnected();
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(server.disconnects).toBe(1);
+    expect(notifications).toEqual([]);
+    expect(late).toEqual([]);
+  });
+});
+
+describe('the embedded runtime on the Responses API', () => {
+  it('runs a tool call and the reply through the model, with its usage', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const { client, server } = await setup((body: { input: any[] }) =>
+      body.input.some((item) => item.type === 'function_call_output')
+        ? {
+            output: [{ type: 'message', text: ['It is ', '5.'] }],
+            usage: { input_tokens: 30, output_tokens: 3 },
+          }
+        : {
+            output: [
+              {
+                type: 'function_call',
+                call_id: 'call_x',
+                name: 'add',
+                arguments: ['{"a":2,', '"b":3}'],
+              },
+            ],
+            usage: { input_tokens: 20, output_tokens: 8 },
+          },
+    );
+    const rx = rxAssistants(localBackend({ model: responsesModel(client) }), { poll: 5 });
+    const assistant = await lastValueFrom(
+      rx.assistants.create({ model: 'gpt-4.1-mini', instructions: 'Be brief.' }),
+    );
+
+    const events = await lastValueFrom(
+      rx
+        .ask(assistant.id, 'What is 2 + 3?', {
+          run: {
+            tools: [
+              { type: 'function', function: { name: 'add', parameters: { type: 'object' } } },
+            ],
+          },
+          tools: { add: ({ a, b }: { a: number; b: number }) => a + b },
+        })
+        .pipe(toArray()),
+    );
+
+    const completed = events.filter(isRunEvent).at(-1)!.data;
+    expect(completed.status).toBe('completed');
+    expect(completed.usage).toEqual({
+      prompt_tokens: 50,
+      completion_tokens: 11,
+      total_tokens: 61,
+    });
+    const reply = events.find((e) => e.event === 'thread.message.completed')!.data as {
+      content: Array<{ text: { value: string } }>;
+    };
+    expect(reply.content[0]!.text.value).toBe('It is 5.');
+    expect(server.requests).toHaveLength(2);
+    expect(server.requests[0]).toMatchObject({
+      model: 'gpt-4.1-mini',
+      instructions: 'Be brief.',
+      input: [{ role: 'user', content: 'What is 2 + 3?' }],
+      tools: [{ type: 'function', name: 'add', parameters: { type: 'object' }, strict: false }],
+      store: false,
+      stream: true,
+    });
+    expect(server.requests[1].input).toEqual([
+      { role: 'user', content: 'What is 2 + 3?' },
+      { type: 'function_call', call_id: 'call_x', name: 'add', arguments: '{"a":2,"b":3}' },
+      { type: 'function_call_output', call_id: 'call_x', output: '5' },
+    ]);
+  });
+});
