@@ -4,7 +4,7 @@
  * stream over SSE, the SDK's createAndPoll, and the cookbook's 0.5 s loop.
  *
  *   npm run bench                 # 40 concurrent runs per strategy
- *   npm run bench -- --runs 200
+ *   npm run bench -- --runs 2000 --only "default,stream"
  *
  * A server in a child process (bench/benchServer.ts) runs runs of known
  * duration (1 to 6 s, spread evenly) and reports when each one ends. For each
@@ -21,6 +21,8 @@ import { adaptivePoll, rxAssistants, type PollPolicy } from '../src';
 
 const runsArg = process.argv.indexOf('--runs');
 const N = runsArg >= 0 ? Number(process.argv[runsArg + 1]) : 40;
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg >= 0 ? process.argv[onlyArg + 1]!.split(',') : undefined;
 const durationOf = (i: number) => Math.round(1000 + (5000 * i) / Math.max(1, N - 1));
 const epochNow = () => performance.timeOrigin + performance.now();
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'expired', 'incomplete']);
@@ -127,6 +129,7 @@ const percentile = (sorted: number[], p: number) =>
 
 const rows: string[] = [];
 for (const [name, follow] of strategies) {
+  if (only && !only.some((word) => name.includes(word))) continue;
   const threads = await Promise.all(
     Array.from({ length: N }, (_, i) =>
       setup.beta.threads.create({
