@@ -249,6 +249,7 @@ export class RunEngine {
       this.putMessage(active, message, 'thread.message.created');
       this.emit(active, 'thread.message.in_progress', message);
     }
+    if (!delta) return; // a turn that wrote nothing still gets its (empty) message
     active.text += delta;
     const message = runtime.store.get('message', active.messageId)!;
     runtime.store.put('message', {
