@@ -1,14 +1,10 @@
 import { EMPTY, type Observable, type SchedulerLike, Subject, Subscription } from 'rxjs';
 import type { AssistantStreamEvent, Message, Run, RunStep, ToolCall } from '../backend/types';
 import { redactSecrets } from '../errors/RxAssistantsError';
-import type {
-  ModelAdapter,
-  ModelEvent,
-  ModelMessage,
-  ModelRequest,
-  ModelToolChoice,
-} from './ModelAdapter';
-import { newMessage, newStep, textOf, type Runtime } from './records';
+import type { ModelAdapter, ModelEvent, ModelMessage } from './ModelAdapter';
+import { newMessage, newStep, stepEnd, stepError, stepUsage, type Runtime } from './records';
+import { modelRequestFor } from './modelRequest';
+import { checkOutputs } from './toolOutputs';
 import { estimateTokens } from './tokens';
 import { invalid } from './validation';
 
@@ -183,7 +179,12 @@ export class RunEngine {
   private turn(active: ActiveRun): void {
     const run = this.run(active.id);
     if (run.status !== 'queued') return;
-    const request = this.requestFor(run, active);
+    const request = modelRequestFor(
+      run,
+      this.config.runtime.store.list('message', run.thread_id),
+      active.history,
+      active.usage.completion,
+    );
     const prompt = estimateTokens(
       request.instructions + request.messages.map((m) => m.content).join('\n'),
     );
@@ -435,46 +436,6 @@ export class RunEngine {
     this.active.delete(active.id);
   }
 
-  private requestFor(run: Run, active: ActiveRun): ModelRequest {
-    const all = this.config.runtime.store
-      .list('message', run.thread_id)
-      .filter((m) => m.status !== 'in_progress');
-    const last =
-      run.truncation_strategy?.type === 'last_messages'
-        ? run.truncation_strategy.last_messages
-        : null;
-    const thread = last ? all.slice(-last) : all;
-    const choice = run.tool_choice;
-    const toolChoice: ModelToolChoice =
-      typeof choice === 'string'
-        ? choice
-        : choice
-          ? { type: 'function', name: choice.function?.name ?? '' }
-          : 'auto';
-    const format =
-      typeof run.response_format === 'object' && run.response_format
-        ? run.response_format.type
-        : undefined;
-    return {
-      model: run.model,
-      instructions: run.instructions,
-      messages: [
-        ...thread.map((m): ModelMessage => ({ role: m.role, content: textOf(m.content) })),
-        ...active.history,
-      ],
-      tools: run.tools.flatMap((tool) => (tool.type === 'function' ? [{ ...tool.function }] : [])),
-      toolChoice,
-      parallelToolCalls: run.parallel_tool_calls,
-      temperature: run.temperature,
-      topP: run.top_p,
-      maxCompletionTokens:
-        run.max_completion_tokens === null
-          ? null
-          : run.max_completion_tokens - active.usage.completion,
-      ...(format ? { responseFormat: format } : {}),
-    };
-  }
-
   private run(runId: string): Run {
     return this.config.runtime.store.get('run', runId)!;
   }
@@ -503,67 +464,4 @@ export class RunEngine {
   private emit(active: ActiveRun, event: string, data: unknown): void {
     active.events.next({ event, data } as AssistantStreamEvent);
   }
-}
-
-function stepEnd(status: RunStep['status'], now: number): Partial<RunStep> {
-  return {
-    status,
-    completed_at: status === 'completed' ? now : null,
-    failed_at: status === 'failed' ? now : null,
-    cancelled_at: status === 'cancelled' ? now : null,
-    expired_at: status === 'expired' ? now : null,
-  };
-}
-
-const stepError = (error: Run['last_error'] | undefined): RunStep['last_error'] =>
-  error
-    ? {
-        code: error.code === 'rate_limit_exceeded' ? error.code : 'server_error',
-        message: error.message,
-      }
-    : null;
-
-const stepUsage = (usage: { prompt: number; completion: number }) => ({
-  prompt_tokens: usage.prompt,
-  completion_tokens: usage.completion,
-  total_tokens: usage.prompt + usage.completion,
-});
-
-/** The outputs of a submit, checked against the calls the run waits for. */
-function checkOutputs(value: unknown, calls: Call[]): Map<string, string> {
-  if (!Array.isArray(value)) {
-    throw invalid('tool_outputs', `Invalid type for 'tool_outputs': expected an array.`);
-  }
-  const expected = new Set(calls.map((call) => call.id));
-  const outputs = new Map<string, string>();
-  value.forEach((item: unknown, index) => {
-    const { tool_call_id: id, output } = (item ?? {}) as {
-      tool_call_id?: unknown;
-      output?: unknown;
-    };
-    if (typeof id !== 'string') {
-      throw invalid(
-        `tool_outputs[${index}].tool_call_id`,
-        `Missing required parameter: 'tool_outputs[${index}].tool_call_id'.`,
-      );
-    }
-    if (!expected.has(id))
-      throw invalid('tool_outputs', `No tool call found with id '${id}' in this run.`);
-    if (outputs.has(id)) throw invalid('tool_outputs', `Duplicate output for tool call '${id}'.`);
-    if (output !== undefined && typeof output !== 'string') {
-      throw invalid(
-        `tool_outputs[${index}].output`,
-        `Invalid type for 'tool_outputs[${index}].output': expected a string.`,
-      );
-    }
-    outputs.set(id, output ?? '');
-  });
-  const missing = [...expected].filter((id) => !outputs.has(id));
-  if (missing.length > 0) {
-    throw invalid(
-      'tool_outputs',
-      `Expected tool outputs for call_ids ${JSON.stringify([...expected])}, got ${JSON.stringify([...outputs.keys()])}.`,
-    );
-  }
-  return outputs;
 }

@@ -65,3 +65,30 @@ export function textOf(content: MessageContent[]): string {
     )
     .join('\n');
 }
+
+/** The fields of a step that ends with `status`. */
+export function stepEnd(status: RunStep['status'], now: number): Partial<RunStep> {
+  return {
+    status,
+    completed_at: status === 'completed' ? now : null,
+    failed_at: status === 'failed' ? now : null,
+    cancelled_at: status === 'cancelled' ? now : null,
+    expired_at: status === 'expired' ? now : null,
+  };
+}
+
+/** A run's error as its open step records it. */
+export const stepError = (error: Run['last_error'] | undefined): RunStep['last_error'] =>
+  error
+    ? {
+        code: error.code === 'rate_limit_exceeded' ? error.code : 'server_error',
+        message: error.message,
+      }
+    : null;
+
+/** Token counts as a step (or run) reports them. */
+export const stepUsage = (usage: { prompt: number; completion: number }) => ({
+  prompt_tokens: usage.prompt,
+  completion_tokens: usage.completion,
+  total_tokens: usage.prompt + usage.completion,
+});
