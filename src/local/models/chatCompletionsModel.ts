@@ -6,7 +6,8 @@ import type {
   ChatCompletionTool,
   ChatCompletionToolChoiceOption,
 } from 'openai/resources/chat/completions';
-import { Observable } from 'rxjs';
+import { defer } from 'rxjs';
+import { fromAbortableIterable } from '../../internal/fromAbortableIterable';
 import type { ModelAdapter, ModelEvent, ModelMessage, ModelRequest } from '../ModelAdapter';
 
 /** Options of {@link chatCompletionsModel}. */
@@ -69,27 +70,12 @@ export function chatCompletionsModel(
   return {
     name: options.model ? `chat:${options.model}` : 'chat',
     respond: (request) =>
-      new Observable<ModelEvent>((subscriber) => {
-        const controller = new AbortController();
-        const { signal } = controller;
+      defer(() => {
         const params = toChatParams(request, options);
-        (async () => {
-          const stream = await client.chat.completions.create(params, { signal });
-          for await (const chunk of stream) {
-            for (const event of toModelEvents(chunk)) {
-              if (signal.aborted) return;
-              subscriber.next(event);
-            }
-          }
-        })().then(
-          () => {
-            if (!signal.aborted) subscriber.complete();
-          },
-          (error: unknown) => {
-            if (!signal.aborted) subscriber.error(error);
-          },
+        return fromAbortableIterable(
+          (signal) => client.chat.completions.create(params, { signal }),
+          toModelEvents,
         );
-        return () => controller.abort();
       }),
   };
 }

@@ -8,7 +8,8 @@ import type {
   ToolChoiceFunction,
   ToolChoiceOptions,
 } from 'openai/resources/responses/responses';
-import { Observable } from 'rxjs';
+import { defer } from 'rxjs';
+import { fromAbortableIterable } from '../../internal/fromAbortableIterable';
 import type { ModelAdapter, ModelEvent, ModelMessage, ModelRequest } from '../ModelAdapter';
 
 /** Options of {@link responsesModel}. */
@@ -83,28 +84,13 @@ export function responsesModel(client: OpenAI, options: ResponsesModelOptions = 
   return {
     name: options.model ? `responses:${options.model}` : 'responses',
     respond: (request) =>
-      new Observable<ModelEvent>((subscriber) => {
-        const controller = new AbortController();
-        const { signal } = controller;
+      defer(() => {
         const params = toResponsesParams(request, options);
-        (async () => {
-          const stream = await client.responses.create(params, { signal });
-          const toModelEvents = eventMapper();
-          for await (const event of stream) {
-            for (const modelEvent of toModelEvents(event)) {
-              if (signal.aborted) return;
-              subscriber.next(modelEvent);
-            }
-          }
-        })().then(
-          () => {
-            if (!signal.aborted) subscriber.complete();
-          },
-          (error: unknown) => {
-            if (!signal.aborted) subscriber.error(error);
-          },
+        const toModelEvents = eventMapper();
+        return fromAbortableIterable(
+          (signal) => client.responses.create(params, { signal }),
+          toModelEvents,
         );
-        return () => controller.abort();
       }),
   };
 }
