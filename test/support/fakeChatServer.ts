@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startFakeEndpoint, type FakeEndpoint, type FakeHttpError } from './fakeEndpoint';
 
 /** One scripted delta of a streamed reply, in the API's own shape. */
 export interface FakeDelta {
@@ -39,88 +39,22 @@ export interface FakeStream {
   end?: 'done' | 'destroy' | 'malformed' | 'error' | 'hang';
 }
 
-/** An HTTP error with an OpenAI-style body: `{ error: { message, type, param, code } }`. */
-export interface FakeHttpError {
-  status: number;
-  error: { message: string; type?: string; param?: string | null; code?: string | null };
-}
+export type { FakeHttpError };
 
 /** What the fake does with a request: stream, fail, or `stall` (never even send headers). */
 export type FakeReply = FakeStream | FakeHttpError | { stall: true };
 
 /** A running fake; see {@link startFakeChatServer}. */
-export interface FakeChatServer {
-  /** The base URL, ending in `/v1`, for `new OpenAI({ baseURL })`. */
-  url: string;
-  /** The parsed JSON bodies of the requests to `/v1/chat/completions`, in order. */
-  requests: any[]; // eslint-disable-line @typescript-eslint/no-explicit-any
-  /** How many clients went away before their reply ended. */
-  readonly disconnects: number;
-  /** Resolves once a client has gone away before its reply ended. */
-  disconnected(): Promise<void>;
-  close(): Promise<void>;
-}
+export type FakeChatServer = FakeEndpoint;
 
 /**
- * Starts a fake Chat Completions endpoint on `127.0.0.1` (a free port) that
- * speaks OpenAI's real SSE chunk format. `handler` scripts the reply of each
- * `POST /v1/chat/completions` from its parsed body; other paths get a 404.
+ * Starts a fake endpoint for `POST /v1/chat/completions` on `127.0.0.1` (a free port);
+ * `handler` scripts the reply of each request from its parsed body.
  */
-export async function startFakeChatServer(
+export function startFakeChatServer(
   handler: (body: any, req: IncomingMessage) => FakeReply, // eslint-disable-line @typescript-eslint/no-explicit-any
 ): Promise<FakeChatServer> {
-  const requests: unknown[] = [];
-  let disconnects = 0;
-  let waiters: (() => void)[] = [];
-  const server = createServer((req, res) => {
-    let text = '';
-    req.setEncoding('utf8');
-    req.on('data', (part: string) => (text += part));
-    req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
-        return sendError(res, { status: 404, error: { message: `No route ${req.url}` } });
-      }
-      const body = JSON.parse(text);
-      requests.push(body);
-      let destroyedHere = false;
-      res.on('close', () => {
-        if (res.writableEnded || destroyedHere) return;
-        disconnects += 1;
-        waiters.forEach((wake) => wake());
-        waiters = [];
-      });
-      const reply = handler(body, req);
-      if ('stall' in reply) return;
-      if ('status' in reply) return sendError(res, reply);
-      sendStream(res, body, reply, () => {
-        destroyedHere = true;
-        res.socket?.destroy();
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    get disconnects() {
-      return disconnects;
-    },
-    disconnected: () =>
-      disconnects > 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve)),
-    close: () =>
-      new Promise((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
-}
-
-function sendError(res: ServerResponse, { status, error }: FakeHttpError): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(
-    JSON.stringify({ error: { type: 'invalid_request_error', param: null, code: null, ...error } }),
-  );
+  return startFakeEndpoint<FakeStream>('chat/completions', handler, sendStream);
 }
 
 function sendStream(

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { startFakeEndpoint, type FakeEndpoint, type FakeHttpError } from './fakeEndpoint';
 
 /**
  * One scripted output item of a streamed response: an assistant message whose
@@ -54,88 +54,22 @@ export interface FakeResponseStream {
   error?: { code: string; message: string };
 }
 
-/** An HTTP error with an OpenAI-style body: `{ error: { message, type, param, code } }`. */
-export interface FakeResponsesHttpError {
-  status: number;
-  error: { message: string; type?: string; param?: string | null; code?: string | null };
-}
+export type FakeResponsesHttpError = FakeHttpError;
 
 /** What the fake does with a request: stream, fail, or `stall` (never even send headers). */
 export type FakeResponsesReply = FakeResponseStream | FakeResponsesHttpError | { stall: true };
 
 /** A running fake; see {@link startFakeResponsesServer}. */
-export interface FakeResponsesServer {
-  /** The base URL, ending in `/v1`, for `new OpenAI({ baseURL })`. */
-  url: string;
-  /** The parsed JSON bodies of the requests to `/v1/responses`, in order. */
-  requests: any[]; // eslint-disable-line @typescript-eslint/no-explicit-any
-  /** How many clients went away before their reply ended. */
-  readonly disconnects: number;
-  /** Resolves once a client has gone away before its reply ended. */
-  disconnected(): Promise<void>;
-  close(): Promise<void>;
-}
+export type FakeResponsesServer = FakeEndpoint;
 
 /**
- * Starts a fake Responses endpoint on `127.0.0.1` (a free port) that speaks
- * the Responses API's real SSE event format. `handler` scripts the reply of
- * each `POST /v1/responses` from its parsed body; other paths get a 404.
+ * Starts a fake endpoint for `POST /v1/responses` on `127.0.0.1` (a free port);
+ * `handler` scripts the reply of each request from its parsed body.
  */
-export async function startFakeResponsesServer(
+export function startFakeResponsesServer(
   handler: (body: any, req: IncomingMessage) => FakeResponsesReply, // eslint-disable-line @typescript-eslint/no-explicit-any
 ): Promise<FakeResponsesServer> {
-  const requests: unknown[] = [];
-  let disconnects = 0;
-  let waiters: (() => void)[] = [];
-  const server = createServer((req, res) => {
-    let text = '';
-    req.setEncoding('utf8');
-    req.on('data', (part: string) => (text += part));
-    req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/v1/responses') {
-        return sendError(res, { status: 404, error: { message: `No route ${req.url}` } });
-      }
-      const body = JSON.parse(text);
-      requests.push(body);
-      let destroyedHere = false;
-      res.on('close', () => {
-        if (res.writableEnded || destroyedHere) return;
-        disconnects += 1;
-        waiters.forEach((wake) => wake());
-        waiters = [];
-      });
-      const reply = handler(body, req);
-      if ('stall' in reply) return;
-      if ('status' in reply) return sendError(res, reply);
-      sendStream(res, body, reply, () => {
-        destroyedHere = true;
-        res.socket?.destroy();
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    get disconnects() {
-      return disconnects;
-    },
-    disconnected: () =>
-      disconnects > 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve)),
-    close: () =>
-      new Promise((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
-}
-
-function sendError(res: ServerResponse, { status, error }: FakeResponsesHttpError): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(
-    JSON.stringify({ error: { type: 'invalid_request_error', param: null, code: null, ...error } }),
-  );
+  return startFakeEndpoint<FakeResponseStream>('responses', handler, sendStream);
 }
 
 type Event = Record<string, unknown> & { type: string };
