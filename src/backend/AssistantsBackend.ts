@@ -64,6 +64,30 @@ export type StepListParams = Omit<SdkStepListParams, 'thread_id'>;
 export type StepRetrieveParams = Omit<SdkStepRetrieveParams, 'thread_id' | 'run_id'>;
 
 /**
+ * Options of one write request (a `POST`) to the port.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import type { AssistantsBackend } from 'rx-assistants';
+ *
+ * declare const backend: AssistantsBackend;
+ * const key = crypto.randomUUID();
+ * // Sent twice (say, after a lost answer), a backend that honours the key creates one run.
+ * backend.runs.create('thread_abc', { assistant_id: 'asst_abc' }, { idempotencyKey: key });
+ * ```
+ */
+export interface RequestOptions {
+  /**
+   * Sent as the `Idempotency-Key` header. A backend that honours it (the
+   * embedded runtime, `rx-assistants serve`) answers a repeated request with
+   * the same key and body with the first response instead of acting twice,
+   * and refuses the same key with another body (409).
+   */
+  idempotencyKey?: string;
+}
+
+/**
  * Event streams of runs (the API's `stream: true`), for backends that can
  * stream. Each method returns a cold Observable that makes its request on
  * subscribe and emits the run's `AssistantStreamEvent`s, deltas included, in
@@ -73,14 +97,22 @@ export type StepRetrieveParams = Omit<SdkStepRetrieveParams, 'thread_id' | 'run_
  */
 export interface StreamingBackend {
   /** Creates a run on the thread and streams its events. */
-  createRun(threadId: string, params: RunCreateParams): Observable<AssistantStreamEvent>;
+  createRun(
+    threadId: string,
+    params: RunCreateParams,
+    options?: RequestOptions,
+  ): Observable<AssistantStreamEvent>;
   /** Creates a thread and a run on it; the stream begins with `thread.created`. */
-  createThreadAndRun(params: ThreadCreateAndRunParams): Observable<AssistantStreamEvent>;
+  createThreadAndRun(
+    params: ThreadCreateAndRunParams,
+    options?: RequestOptions,
+  ): Observable<AssistantStreamEvent>;
   /** Submits tool outputs and streams the run's events from there. */
   submitToolOutputs(
     threadId: string,
     runId: string,
     params: SubmitToolOutputsParams,
+    options?: RequestOptions,
   ): Observable<AssistantStreamEvent>;
 }
 
@@ -101,37 +133,60 @@ export interface StreamingBackend {
  */
 export interface AssistantsBackend {
   readonly assistants: {
-    create(params: AssistantCreateParams): Observable<Assistant>;
+    create(params: AssistantCreateParams, options?: RequestOptions): Observable<Assistant>;
     retrieve(assistantId: string): Observable<Assistant>;
-    update(assistantId: string, params: AssistantUpdateParams): Observable<Assistant>;
+    update(
+      assistantId: string,
+      params: AssistantUpdateParams,
+      options?: RequestOptions,
+    ): Observable<Assistant>;
     list(query?: AssistantListParams): Observable<Page<Assistant>>;
     delete(assistantId: string): Observable<AssistantDeleted>;
   };
   readonly threads: {
-    create(params?: ThreadCreateParams): Observable<Thread>;
+    create(params?: ThreadCreateParams, options?: RequestOptions): Observable<Thread>;
     retrieve(threadId: string): Observable<Thread>;
-    update(threadId: string, params: ThreadUpdateParams): Observable<Thread>;
+    update(
+      threadId: string,
+      params: ThreadUpdateParams,
+      options?: RequestOptions,
+    ): Observable<Thread>;
     delete(threadId: string): Observable<ThreadDeleted>;
-    createAndRun(params: ThreadCreateAndRunParams): Observable<Run>;
+    createAndRun(params: ThreadCreateAndRunParams, options?: RequestOptions): Observable<Run>;
   };
   readonly messages: {
-    create(threadId: string, params: MessageCreateParams): Observable<Message>;
+    create(
+      threadId: string,
+      params: MessageCreateParams,
+      options?: RequestOptions,
+    ): Observable<Message>;
     retrieve(threadId: string, messageId: string): Observable<Message>;
-    update(threadId: string, messageId: string, params: MessageUpdateParams): Observable<Message>;
+    update(
+      threadId: string,
+      messageId: string,
+      params: MessageUpdateParams,
+      options?: RequestOptions,
+    ): Observable<Message>;
     list(threadId: string, query?: MessageListParams): Observable<Page<Message>>;
     delete(threadId: string, messageId: string): Observable<MessageDeleted>;
   };
   readonly runs: {
-    create(threadId: string, params: RunCreateParams): Observable<Run>;
+    create(threadId: string, params: RunCreateParams, options?: RequestOptions): Observable<Run>;
     /** Retrieves a run, with the server's poll hint when it sent one. */
     retrieve(threadId: string, runId: string): Observable<RunRetrieval>;
-    update(threadId: string, runId: string, params: RunUpdateParams): Observable<Run>;
+    update(
+      threadId: string,
+      runId: string,
+      params: RunUpdateParams,
+      options?: RequestOptions,
+    ): Observable<Run>;
     list(threadId: string, query?: RunListParams): Observable<Page<Run>>;
-    cancel(threadId: string, runId: string): Observable<Run>;
+    cancel(threadId: string, runId: string, options?: RequestOptions): Observable<Run>;
     submitToolOutputs(
       threadId: string,
       runId: string,
       params: SubmitToolOutputsParams,
+      options?: RequestOptions,
     ): Observable<Run>;
   };
   readonly steps: {

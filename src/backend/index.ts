@@ -10,6 +10,7 @@ export type {
   StepRetrieveParams,
   MessageUpdateParams,
   RunUpdateParams,
+  RequestOptions,
 } from './AssistantsBackend';
 export { openaiBackend, isAssistantsBackend } from './openaiBackend';
 export { TERMINAL_RUN_STATUSES, isTerminalStatus, isRunEvent, terminalRunOf } from './runStatus';

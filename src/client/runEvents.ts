@@ -111,6 +111,22 @@ function runEventsFor(run: Run, seen: Seen): { before: RunEvent[]; after: RunEve
 }
 
 /**
+ * The events that a snapshot of a run (the run, its steps in ascending order,
+ * and the messages of its steps by id) calls for, given what was reported
+ * before; records them in `seen`. Pure apart from `seen`: polling, the
+ * server's polling streams and the embedded runtime's stream replays share it.
+ */
+export function snapshotEvents(
+  run: Run,
+  steps: RunStep[],
+  messages: Map<string, Message>,
+  seen: SeenEvents,
+): RunEvent[] {
+  const { before, after } = runEventsFor(run, seen);
+  return [...before, ...stepEvents(steps, messages, seen), ...after];
+}
+
+/**
  * The event stream of a run, synthesised by polling the run, its steps and
  * the messages they create; see `rx.runs.events` for the semantics.
  */
@@ -147,8 +163,7 @@ export function pollRunEvents(
             ),
           ),
           map(({ steps, messages }): PollTick<RunEvent> => {
-            const { before, after } = runEventsFor(run, seen);
-            const values = [...before, ...stepEvents(steps, messages, seen), ...after];
+            const values = snapshotEvents(run, steps, messages, seen);
             return { values, changed: changed || values.length > 0, done, run, hint };
           }),
         );
