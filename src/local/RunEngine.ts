@@ -1,7 +1,18 @@
-import { EMPTY, type Observable, type SchedulerLike, Subject, Subscription } from 'rxjs';
+import {
+  EMPTY,
+  isObservable,
+  map,
+  type Observable,
+  type SchedulerLike,
+  Subject,
+  Subscription,
+  tap,
+} from 'rxjs';
 import type { AssistantStreamEvent, Message, Run, RunStep, ToolCall } from '../backend/types';
 import { redactSecrets } from '../errors/RxAssistantsError';
+import { CallIds } from './CallIds';
 import type { ModelAdapter, ModelEvent, ModelMessage } from './ModelAdapter';
+import { checkCallsNamed, checkModelEvent, ModelEventError } from './modelEvents';
 import { newMessage, newStep, stepEnd, stepError, stepUsage, type Runtime } from './records';
 import { modelRequestFor } from './modelRequest';
 import { checkOutputs } from './toolOutputs';
@@ -70,8 +81,11 @@ const incompleteReason: Record<
  */
 export class RunEngine {
   private readonly active = new Map<string, ActiveRun>();
+  private readonly callIds: CallIds;
 
-  constructor(private readonly config: RunEngineConfig) {}
+  constructor(private readonly config: RunEngineConfig) {
+    this.callIds = new CallIds(config.runtime);
+  }
 
   /** Starts a run already stored as `queued`: it begins at once and expires after `expiresAfter`. */
   start(run: Run): void {
@@ -199,14 +213,22 @@ export class RunEngine {
     });
     active.turnUsage = undefined;
     try {
-      const answer$ = this.config
+      const answer$: unknown = this.config
         .modelFor(run)
         .respond(request, { scheduler: this.config.scheduler });
-      active.turn = answer$.subscribe({
-        next: (event) => this.onModelEvent(active, event),
-        error: (error: unknown) => this.fail(active, error),
-        complete: () => this.endTurn(active, prompt),
-      });
+      if (!isObservable(answer$)) {
+        throw new ModelEventError('The model returned no Observable from respond.', answer$);
+      }
+      // A bad event, or a failure to record one, errors the turn: it fails this run alone.
+      active.turn = answer$
+        .pipe(
+          map(checkModelEvent),
+          tap({
+            next: (event) => this.onModelEvent(active, event),
+            complete: () => this.endTurn(active, prompt),
+          }),
+        )
+        .subscribe({ error: (error: unknown) => this.fail(active, error) });
     } catch (error) {
       this.fail(active, error);
     }
@@ -274,7 +296,7 @@ export class RunEngine {
       this.emit(active, 'thread.run.step.in_progress', step);
     }
     const call = active.calls.get(event.index) ?? {
-      id: event.id ?? runtime.newId('call'),
+      id: this.callIds.claim(event.id),
       name: '',
       arguments: '',
     };
@@ -326,6 +348,9 @@ export class RunEngine {
       });
     }
     if (calls.length > 0) {
+      checkCallsNamed(active.calls);
+      // Text written after the calls is a message of its own, complete before the run waits.
+      if (active.messageId) this.closeMessage(active, {});
       this.update(active, {
         status: 'requires_action',
         required_action: {
@@ -348,7 +373,7 @@ export class RunEngine {
 
   private fail(active: ActiveRun, error: unknown): void {
     const status = (error as { status?: unknown } | null)?.status;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
     const last_error = {
       code: status === 429 ? ('rate_limit_exceeded' as const) : ('server_error' as const),
       message: redactSecrets(message || 'The model failed.'),

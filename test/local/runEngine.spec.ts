@@ -1,9 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { concatMap, map, NEVER, Observable, of, throwError, timer } from 'rxjs';
+import {
+  concatMap,
+  from,
+  map,
+  NEVER,
+  Observable,
+  of,
+  type SchedulerLike,
+  throwError,
+  timer,
+} from 'rxjs';
 import { rxAssistants, type RxAssistants } from '../../src/client';
 import type { AssistantsBackend } from '../../src/backend';
 import type { Run } from '../../src/backend/types';
-import { localBackend, type LocalBackendConfig, type ModelEvent } from '../../src/local';
+import {
+  localBackend,
+  type LocalBackendConfig,
+  type ModelAdapter,
+  type ModelEvent,
+  tutorModel,
+} from '../../src/local';
+import { quizTool } from '../support/quizTool';
 import { testScheduler } from '../support/scheduler';
 import { counterIds, say, scriptedModel } from './scriptedModel';
 
@@ -209,5 +226,173 @@ describe('the run engine', () => {
       reason: 'max_prompt_tokens',
     });
     expect(requests).toHaveLength(1);
+  });
+});
+
+/** Subscribes to one request of the port; the local backend answers synchronously. */
+function ok<T>(request: Observable<T>): T {
+  let outcome: { value: T } | { error: unknown } | undefined;
+  request.subscribe({
+    next: (value) => (outcome = { value }),
+    error: (error: unknown) => (outcome = { error }),
+  });
+  if (!outcome) throw new Error('the request did not answer synchronously');
+  if ('error' in outcome) throw outcome.error;
+  return outcome.value;
+}
+
+/** A local backend with counter ids on a virtual clock that `advanceTo` moves, and asst_1. */
+function world(model: ModelAdapter | ((scheduler: SchedulerLike) => ModelAdapter)) {
+  const scheduler = testScheduler();
+  const backend = localBackend({
+    model: typeof model === 'function' ? model(scheduler) : model,
+    scheduler,
+    ids: counterIds(),
+  });
+  ok(backend.assistants.create({ model: 'm', tools: [quizTool] }));
+  const advanceTo = (time: number) => {
+    scheduler.schedule(() => undefined, time - scheduler.frame);
+    scheduler.maxFrames = time;
+    scheduler.flush();
+  };
+  const run = (threadId: string, runId: string) => ok(backend.runs.retrieve(threadId, runId)).run;
+  /** The ids a run in `requires_action` asks outputs for. */
+  const asked = (threadId: string, runId: string) =>
+    run(threadId, runId).required_action!.submit_tool_outputs.tool_calls.map((c) => c.id);
+  const steps = (threadId: string, runId: string) =>
+    ok(backend.steps.list(threadId, runId, { order: 'asc' })).data;
+  return { backend, scheduler, advanceTo, run, asked, steps };
+}
+
+describe('the run engine: a turn with text after its tool calls', () => {
+  it('closes every message and message step of the turn before requires_action', () => {
+    const w = world(
+      (scheduler) =>
+        scriptedModel([
+          () =>
+            timer(5, scheduler).pipe(
+              concatMap(() =>
+                from([
+                  ...say('Let me check. '),
+                  { type: 'tool_call', index: 0, id: 'call_a', name: 'add', arguments: '{}' },
+                  ...say('One moment.'),
+                ] as ModelEvent[]),
+              ),
+            ),
+          say('Done.'),
+        ]).model,
+    );
+    ok(w.backend.threads.create());
+    const events: string[] = [];
+    w.backend
+      .streaming!.createRun('thread_1', { assistant_id: 'asst_1' })
+      .subscribe((event) => events.push(event.event));
+    w.advanceTo(5);
+    expect(w.run('thread_1', 'run_1').status).toBe('requires_action');
+    const messages = ok(w.backend.messages.list('thread_1', { order: 'asc' })).data;
+    expect(
+      messages.map((m) => [m.status, (m.content[0] as { text: { value: string } }).text.value]),
+    ).toEqual([
+      ['completed', 'Let me check. '],
+      ['completed', 'One moment.'],
+    ]);
+    // The tool_calls step waits for the outputs, as in the API; no message step is left open.
+    expect(w.steps('thread_1', 'run_1').map((s) => [s.type, s.status])).toEqual([
+      ['message_creation', 'completed'],
+      ['tool_calls', 'in_progress'],
+      ['message_creation', 'completed'],
+    ]);
+    expect(events.slice(-3)).toEqual([
+      'thread.message.completed',
+      'thread.run.step.completed',
+      'thread.run.requires_action',
+    ]);
+    ok(
+      w.backend.runs.submitToolOutputs('thread_1', 'run_1', {
+        tool_outputs: [{ tool_call_id: 'call_a', output: '1' }],
+      }),
+    );
+    w.advanceTo(5);
+    expect(w.run('thread_1', 'run_1').status).toBe('completed');
+    const statuses = ok(w.backend.messages.list('thread_1')).data.map((m) => m.status);
+    expect(statuses).toEqual(['completed', 'completed', 'completed']);
+  });
+});
+
+describe('the run engine: tool call ids', () => {
+  it('gives the same question on two threads tool calls with different ids, each answerable', () => {
+    const w = world(tutorModel({ delay: 5 }));
+    for (const threadId of ['thread_1', 'thread_2']) {
+      ok(
+        w.backend.threads.create({ messages: [{ role: 'user', content: 'Quiz me on x + 1 = 3' }] }),
+      );
+      ok(w.backend.runs.create(threadId, { assistant_id: 'asst_1' }));
+    }
+    w.advanceTo(5);
+    const first = w.asked('thread_1', 'run_1');
+    const second = w.asked('thread_2', 'run_2');
+    expect([first.length, second.length]).toEqual([1, 1]);
+    expect(second[0]).not.toBe(first[0]);
+    const stepIds = (threadId: string, runId: string) =>
+      w
+        .steps(threadId, runId)
+        .flatMap((s) =>
+          s.step_details.type === 'tool_calls' ? s.step_details.tool_calls.map((c) => c.id) : [],
+        );
+    expect([stepIds('thread_1', 'run_1'), stepIds('thread_2', 'run_2')]).toEqual([first, second]);
+    const answers: Array<[string, string, string]> = [
+      ['thread_1', 'run_1', first[0]!],
+      ['thread_2', 'run_2', second[0]!],
+    ];
+    for (const [threadId, runId, id] of answers) {
+      ok(
+        w.backend.runs.submitToolOutputs(threadId, runId, {
+          tool_outputs: [{ tool_call_id: id, output: 'x = 2' }],
+        }),
+      );
+    }
+    w.advanceTo(2000);
+    expect([w.run('thread_1', 'run_1').status, w.run('thread_2', 'run_2').status]).toEqual([
+      'completed',
+      'completed',
+    ]);
+  });
+
+  it("keeps a model's id while it is new, and mints one for a repeated or missing id", () => {
+    const sameIds: ModelEvent[] = [
+      { type: 'tool_call', index: 0, id: 'call_a', name: 'add', arguments: '{}' },
+      { type: 'tool_call', index: 1, id: 'call_a', name: 'add', arguments: '{}' },
+      { type: 'tool_call', index: 2, name: 'add', arguments: '{}' },
+    ];
+    const { model, requests } = scriptedModel([
+      (request) => (request.messages.at(-1)?.role === 'tool' ? say('Done.') : sameIds),
+    ]);
+    const w = world(model);
+    ok(w.backend.threads.create());
+    ok(w.backend.threads.create());
+    ok(w.backend.runs.create('thread_1', { assistant_id: 'asst_1' }));
+    ok(w.backend.runs.create('thread_2', { assistant_id: 'asst_1' }));
+    w.advanceTo(0);
+    const first = w.asked('thread_1', 'run_1');
+    const second = w.asked('thread_2', 'run_2');
+    expect(first[0]).toBe('call_a');
+    const all = [...first, ...second];
+    expect(new Set(all).size).toBe(6);
+    ok(
+      w.backend.runs.submitToolOutputs('thread_1', 'run_1', {
+        tool_outputs: first.map((id) => ({ tool_call_id: id, output: id })),
+      }),
+    );
+    w.advanceTo(0);
+    expect(w.run('thread_1', 'run_1').status).toBe('completed');
+    // The model is told of its calls by the ids the run showed, outputs matched.
+    expect(requests.at(-1)!.messages.slice(-3)).toEqual(
+      first.map((id) => ({ role: 'tool', toolCallId: id, content: id })),
+    );
+    // A later run of the same thread gets new ids too.
+    ok(w.backend.runs.create('thread_1', { assistant_id: 'asst_1' }));
+    w.advanceTo(0);
+    const third = w.asked('thread_1', 'run_3');
+    expect(new Set([...all, ...third]).size).toBe(9);
   });
 });
