@@ -1,5 +1,18 @@
-import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import {
+  concatMap,
+  defer,
+  EMPTY,
+  type Observable,
+  repeat,
+  type SchedulerLike,
+  startWith,
+  switchMap,
+  takeWhile,
+  tap,
+  timer,
+} from 'rxjs';
 import type { Run } from '../backend/types';
+import { checkTimeout, deadline } from '../internal/deadline';
 import { pollDelay, type PollPolicy } from './PollPolicy';
 
 /** What one poll found. */
@@ -36,66 +49,42 @@ export interface PollLoopConfig<V> {
 /**
  * Polls on a scheduler until a tick says it is done. The next poll is
  * scheduled only after the previous one has answered, so polls never overlap.
- * Unsubscribing aborts the poll in flight and cancels the timer.
+ *
+ * It is built from rxjs's own operators, so that teardown is correct by
+ * construction: a cycle polls at once and again after each delay (`repeat`
+ * with a `timer` on the scheduler); a kick starts a new cycle (`switchMap`,
+ * which aborts the poll in flight or the pending timer); `takeWhile` ends on
+ * the done tick. Unsubscribing, even from inside `next`, stops everything: no
+ * request is made after it. A tick's values are emitted in order, before those
+ * of a poll that a kick during their emission started.
  */
 export function pollLoop<V>(config: PollLoopConfig<V>): Observable<V> {
   const { scheduler, policy, timeout } = config;
-  if (timeout !== undefined && (!Number.isFinite(timeout) || timeout < 0)) {
-    throw new TypeError(`timeout must be a finite number of milliseconds ≥ 0, got ${timeout}`);
-  }
-  return new Observable<V>((subscriber) => {
+  checkTimeout(timeout);
+  const loop$ = defer(() => {
     const poll = config.start();
-    let attempt = 0;
-    let inFlight: Subscription | undefined;
-    let timer: Subscription | undefined;
-    // A kick that comes while a poll's values are being emitted waits for
-    // the last of them, so that events keep their order.
-    let emitting = false;
-    let kicked = false;
-
-    const stop = () => {
-      inFlight?.unsubscribe();
-      timer?.unsubscribe();
-      inFlight = timer = undefined;
-    };
-    const tick = () => {
-      stop();
-      inFlight = poll().subscribe({
-        next: (result) => {
-          inFlight = undefined;
-          emitting = true;
-          for (const value of result.values) subscriber.next(value);
-          emitting = false;
-          if (result.done) return subscriber.complete();
-          if (kicked) {
-            kicked = false;
-            return tick();
-          }
-          attempt = result.changed ? 0 : attempt + 1;
-          try {
-            const delay = pollDelay(policy, attempt, result.run, result.hint);
-            timer = scheduler.schedule(tick, delay);
-          } catch (error) {
-            subscriber.error(error);
-          }
-        },
-        error: (error: unknown) => subscriber.error(error),
+    /** Polls now, then after each delay of the policy; the backoff starts afresh. */
+    const cycle = () =>
+      defer(() => {
+        let attempt = 0;
+        let last: PollTick<V> | undefined;
+        return defer(poll).pipe(
+          tap((tick) => {
+            attempt = tick.changed ? 0 : attempt + 1;
+            last = tick;
+          }),
+          repeat({
+            delay: () => timer(pollDelay(policy, attempt, last?.run, last?.hint), scheduler),
+          }),
+        );
       });
-    };
-
-    if (timeout !== undefined) {
-      subscriber.add(scheduler.schedule(() => subscriber.error(config.onTimeout?.()), timeout));
-    }
-    if (config.kick$) {
-      subscriber.add(
-        config.kick$.subscribe(() => {
-          attempt = 0;
-          if (emitting) kicked = true;
-          else tick();
-        }),
-      );
-    }
-    tick();
-    return stop;
+    return (config.kick$ ?? EMPTY).pipe(
+      startWith(undefined),
+      switchMap(cycle),
+      takeWhile((tick) => !tick.done, true),
+      concatMap((tick) => tick.values),
+    );
   });
+  if (timeout === undefined) return loop$;
+  return loop$.pipe(deadline(timeout, scheduler, () => config.onTimeout?.()));
 }
