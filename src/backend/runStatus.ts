@@ -60,7 +60,9 @@ export function isRunEvent(
 
 /**
  * The terminal run snapshot carried by a `Run` or a run event, or `undefined`
- * when the value says nothing terminal.
+ * when the value says nothing terminal. For an event, its name decides (as in
+ * the SDK): a `thread.run.completed` whose data still says `in_progress` is
+ * terminal, and its snapshot is given the event's status.
  *
  * ## Example
  *
@@ -72,7 +74,11 @@ export function isRunEvent(
  */
 export function terminalRunOf(value: Run | AssistantStreamEvent): Run | undefined {
   if ('event' in value) {
-    return isRunEvent(value) && isTerminalStatus(value.data.status) ? value.data : undefined;
+    // The event's name is authoritative: its data may lag behind (still `in_progress`).
+    const status = isRunEvent(value) ? value.event.slice('thread.run.'.length) : '';
+    if (!isTerminalStatus(status as RunStatus)) return undefined;
+    const run = value.data as Run;
+    return run.status === status ? run : { ...run, status: status as RunStatus };
   }
   return isTerminalStatus(value.status) ? value : undefined;
 }

@@ -2,10 +2,12 @@ import {
   catchError,
   concat,
   concatMap,
+  defaultIfEmpty,
   defer,
   EMPTY,
   finalize,
   ignoreElements,
+  map,
   mergeMap,
   type Observable,
   of,
@@ -14,17 +16,16 @@ import {
   throwError,
 } from 'rxjs';
 import type { AssistantsBackend, RunCreateParams } from '../backend/AssistantsBackend';
-import { isRunEvent, isTerminalStatus } from '../backend/runStatus';
-import type { Run } from '../backend/types';
-import { RxAssistantsError } from '../errors/RxAssistantsError';
+import { isRunEvent, terminalRunOf } from '../backend/runStatus';
+import type { Run, RunStatus } from '../backend/types';
+import { RunTimeoutError } from '../errors/RunTimeoutError';
+import { StreamInterruptedError } from '../errors/StreamInterruptedError';
+import { deadline } from '../internal/deadline';
 import { throwOnRunFailure } from '../operators/throwOnRunFailure';
-import {
-  nothingSeen,
-  pollRunEvents,
-  recordEvent,
-  type RunEvent,
-  type SeenEvents,
-} from './runEvents';
+import { adoptableRun, submitTookEffect } from './reconcile';
+import type { Resilience } from './resilientBackend';
+import { nothingSeen, pollRunEvents, recordEvent, type RunEvent } from './runEvents';
+import { streamRequest } from './streamRequest';
 import type { QueueLock } from './ThreadQueue';
 import {
   answerToolCalls,
@@ -37,31 +38,18 @@ import { watchRun, type ResolvedWatchConfig } from './watchRun';
 /**
  * How `run` and `ask` follow a run: `'poll'` synthesises its events by
  * polling; `'stream'` uses the backend's event stream (`stream: true`),
- * deltas included; `'auto'` streams where the backend can and falls back to
- * polling when the stream breaks mid-run.
+ * deltas included; `'auto'` streams where the backend can, polls where it
+ * cannot, and polls when a stream breaks mid-run.
  */
 export type Transport = 'poll' | 'stream' | 'auto';
 
-/**
- * A run's event stream ended before the run did (the connection dropped, or
- * the server closed the stream early), under `transport: 'stream'`. Under
- * `'auto'` the client polls instead of raising it.
- *
- * ## Example
- *
- * ```ts
- * import { StreamInterruptedError } from 'rx-assistants';
- *
- * const retryable = (error: unknown) => error instanceof StreamInterruptedError;
- * ```
- */
-export class StreamInterruptedError extends RxAssistantsError {
-  override name = 'StreamInterruptedError';
-}
-
 /** Everything `followRun` needs, resolved from the call's options and the client's config. */
 export interface FollowConfig {
+  /** The client's requests (bounded retries). */
   backend: AssistantsBackend;
+  /** The same backend with the reads of a watch retried without limit. */
+  watching: AssistantsBackend;
+  resilience: Resilience;
   watch: ResolvedWatchConfig;
   transport: Transport;
   handlers: ToolHandlers;
@@ -69,15 +57,20 @@ export interface FollowConfig {
   cancelOnUnsubscribe: boolean;
 }
 
-/** An error the server answered (it has a status): a fallback would not help. */
-const isApiError = (error: unknown) =>
-  typeof (error as { status?: unknown } | null)?.status === 'number';
+/** A run event whose data says the status its name says (the name is authoritative). */
+function withNamedStatus(event: RunEvent): RunEvent {
+  if (!isRunEvent(event) || event.event === 'thread.run.created') return event;
+  const status = event.event.slice('thread.run.'.length) as RunStatus;
+  return event.data.status === status ? event : { ...event, data: { ...event.data, status } };
+}
 
 /**
  * Creates a run and follows it to its end: emits its events, answers its tool
  * calls, and owns it: unsubscribing before a terminal status cancels it (and
  * holds the thread's queue until the cancel has settled). A run that does not
- * complete ends the stream with its typed `RunError`.
+ * complete ends the stream with its typed `RunError`. Requests are resilient
+ * (see `resilientBackend`); `timeout` is one deadline for the whole run,
+ * whatever the transport and its fallbacks.
  */
 export function followRun(
   config: FollowConfig,
@@ -85,96 +78,195 @@ export function followRun(
   params: RunCreateParams,
   lock: QueueLock,
 ): Observable<RunEvent> {
-  const { backend, watch, transport } = config;
+  const { backend, watching, resilience, watch } = config;
+  const streaming = backend.streaming;
+  const transport = config.transport === 'auto' && !streaming ? 'poll' : config.transport;
   return defer(() => {
     const aborter = new AbortController();
-    const answered = new Set<string>();
     const seen = nothingSeen();
+    /** The outputs computed for each call, and the calls whose outputs the server has taken. */
+    const outputs = new Map<string, ToolOutput>();
+    const confirmed = new Set<string>();
     let runId: string | undefined;
     let ended = false;
 
-    /** The outputs of the calls not answered yet, or nothing. */
+    const openCalls = (run: Run) =>
+      (run.required_action?.submit_tool_outputs.tool_calls ?? []).filter(
+        (call) => !confirmed.has(call.id),
+      );
+    /** The outputs of the calls not confirmed yet (computed once), or nothing. */
     const outputsFor = (run: Run): Observable<ToolOutput[]> => {
-      const calls = run.required_action?.submit_tool_outputs.tool_calls ?? [];
-      if (calls.length === 0 || calls.every((call) => answered.has(call.id))) return EMPTY;
-      calls.forEach((call) => answered.add(call.id));
-      return answerToolCalls(run, config.handlers, config.onToolError, aborter.signal);
-    };
-
-    const byPolling = (id: string, seed?: SeenEvents): Observable<RunEvent> => {
-      const kick$ = new Subject<void>();
-      const submit = (run: Run) =>
-        outputsFor(run).pipe(
-          concatMap((tool_outputs) =>
-            backend.runs.submitToolOutputs(threadId, id, { tool_outputs }),
-          ),
-          tap(() => kick$.next()),
-          ignoreElements(),
-        );
-      return pollRunEvents(backend, threadId, id, watch, kick$, seed).pipe(
-        mergeMap((event) =>
-          event.event === 'thread.run.requires_action'
-            ? concat(of(event), submit(event.data))
-            : of(event),
-        ),
+      const open = openCalls(run);
+      if (open.length === 0) return EMPTY;
+      const missing = open.filter((call) => !outputs.has(call.id));
+      const answered$ =
+        missing.length === 0
+          ? of([])
+          : answerToolCalls(
+              {
+                ...run,
+                required_action: {
+                  type: 'submit_tool_outputs',
+                  submit_tool_outputs: { tool_calls: missing },
+                },
+              },
+              config.handlers,
+              config.onToolError,
+              aborter.signal,
+            );
+      return answered$.pipe(
+        map((answers) => {
+          for (const answer of answers) outputs.set(answer.tool_call_id, answer);
+          return open.map((call) => outputs.get(call.id)!);
+        }),
       );
     };
+    const confirm = (toolOutputs: ToolOutput[]) =>
+      toolOutputs.forEach((output) => confirmed.add(output.tool_call_id));
 
-    /** One stream, then the next one after tool outputs, until the run ends. */
+    /** Polls the run from what was seen, submitting outputs on `requires_action`. */
+    const byPolling = (id: string): Observable<RunEvent> =>
+      defer(() => {
+        const kick$ = new Subject<void>();
+        const submit = (run: Run) =>
+          outputsFor(run).pipe(
+            concatMap((tool_outputs) =>
+              backend.runs
+                .submitToolOutputs(threadId, id, { tool_outputs })
+                .pipe(tap(() => confirm(tool_outputs))),
+            ),
+            tap(() => kick$.next()),
+            ignoreElements(),
+          );
+        // Outputs a broken stream did not deliver are submitted again first.
+        const pending = seen.run?.status === 'requires_action' ? submit(seen.run) : EMPTY;
+        const events$ = pollRunEvents(
+          watching,
+          threadId,
+          id,
+          { ...watch, timeout: undefined },
+          kick$,
+          seen,
+        ).pipe(
+          mergeMap((event) =>
+            event.event === 'thread.run.requires_action'
+              ? concat(of(event), submit(event.data))
+              : of(event),
+          ),
+        );
+        return concat(pending, events$);
+      });
+
+    const interrupted = (cause: unknown) => new StreamInterruptedError({ threadId, runId, cause });
+
+    /** One stream, then the stream of each submit, until the run ends. */
     const byStreaming = (events$: Observable<RunEvent>): Observable<RunEvent> =>
       defer(() => {
         let last: RunEvent | undefined;
         return concat(
           events$.pipe(tap((event) => (last = event))),
           defer(() => {
-            if (last && isRunEvent(last) && isTerminalStatus(last.data.status)) return EMPTY;
+            if (last && terminalRunOf(last)) return EMPTY;
             if (last?.event === 'thread.run.requires_action' && runId) {
               const id = runId;
               return outputsFor(last.data).pipe(
-                concatMap((tool_outputs) =>
-                  byStreaming(backend.streaming!.submitToolOutputs(threadId, id, { tool_outputs })),
-                ),
+                map((toolOutputs) => byStreaming(submitStream(id, toolOutputs))),
+                defaultIfEmpty(byPolling(id)),
+                concatMap((next$) => next$),
               );
             }
-            return throwError(
-              () =>
-                new StreamInterruptedError(
-                  `The event stream of run ${runId ?? '(not created)'} ended before the run did`,
-                ),
-            );
+            return throwError(() => interrupted(undefined));
           }),
         );
       });
 
+    const submitStream = (id: string, toolOutputs: ToolOutput[]) =>
+      streamRequest(
+        resilience,
+        (options) =>
+          streaming!.submitToolOutputs(threadId, id, { tool_outputs: toolOutputs }, options),
+        () =>
+          backend.runs.retrieve(threadId, id).pipe(
+            map(({ run }) => {
+              if (!submitTookEffect(run, { tool_outputs: toolOutputs })) return undefined;
+              confirm(toolOutputs);
+              return byPolling(id);
+            }),
+          ),
+        interrupted,
+      ).pipe(tap({ next: () => confirm(toolOutputs) }));
+
+    /** A run created by an attempt whose answer was lost, followed by polling. */
+    const adopted = (startedAt: number) =>
+      backend.runs.list(threadId, { order: 'desc', limit: 20 }).pipe(
+        map(({ data }) => {
+          const run = adoptableRun(data, {
+            assistantId: params.assistant_id,
+            since: Math.floor(startedAt / 1000),
+            known: resilience.knownRun(threadId),
+          });
+          if (!run) return undefined;
+          runId = run.id;
+          resilience.rememberRun(threadId, run.id);
+          return byPolling(run.id);
+        }),
+      );
+
     let events$: Observable<RunEvent>;
-    if (transport === 'poll' || (transport === 'auto' && !backend.streaming)) {
+    if (transport === 'poll') {
       events$ = backend.runs.create(threadId, params).pipe(
         concatMap((run) => {
           runId = run.id;
           return byPolling(run.id);
         }),
       );
-    } else if (!backend.streaming) {
+    } else if (!streaming) {
       events$ = throwError(
         () => new TypeError("transport 'stream' needs a backend that can stream"),
       );
     } else {
-      events$ = byStreaming(backend.streaming.createRun(threadId, params));
+      const created$ = streamRequest(
+        resilience,
+        (options) => streaming.createRun(threadId, params, options),
+        adopted,
+        interrupted,
+      ).pipe(
+        tap((event) => {
+          if (event.event === 'thread.run.created') {
+            resilience.rememberRun(threadId, event.data.id);
+          }
+        }),
+      );
+      events$ = byStreaming(created$);
       if (transport === 'auto') {
         events$ = events$.pipe(
           catchError((error: unknown) =>
-            runId && !isApiError(error) ? byPolling(runId, seen) : throwError(() => error),
+            error instanceof StreamInterruptedError && runId
+              ? byPolling(runId)
+              : throwError(() => error),
           ),
         );
       }
     }
 
+    const timeout = watch.timeout;
+    if (timeout !== undefined) {
+      events$ = events$.pipe(
+        deadline(
+          timeout,
+          watch.scheduler,
+          () => new RunTimeoutError({ threadId, runId, timeout, lastRun: seen.run }),
+        ),
+      );
+    }
+
     return events$.pipe(
+      map(withNamedStatus),
       tap((event) => {
         recordEvent(seen, event);
         if (!isRunEvent(event)) return;
         runId = event.data.id;
-        if (isTerminalStatus(event.data.status)) ended = true;
+        if (terminalRunOf(event)) ended = true;
       }),
       throwOnRunFailure(),
       finalize(() => {

@@ -7,7 +7,8 @@ export type {
   WatchMessagesConfig,
   RunEventsConfig,
 } from './types';
-export { StreamInterruptedError, type Transport } from './followRun';
+export type { Transport } from './followRun';
+export type { RetryConfig } from './RetryPolicy';
 export {
   adaptivePoll,
   type AdaptivePollConfig,

@@ -33,6 +33,9 @@ import { paginate } from './paginate';
 import { defaultPoll } from './PollPolicy';
 import { pollRunEvents, type RunEvent } from './runEvents';
 import { ThreadQueue } from './ThreadQueue';
+import { RequestGate } from './RequestGate';
+import { resilientBackend, type Resilience } from './resilientBackend';
+import { resolveRetry } from './RetryPolicy';
 import { watchMessages } from './watchMessages';
 import { watchRun, type ResolvedWatchConfig, type WatchRunConfig } from './watchRun';
 import { followRun, type FollowConfig } from './followRun';
@@ -44,22 +47,57 @@ import type {
   RxAssistantsConfig,
 } from './types';
 
-function createClient(backend: AssistantsBackend, config: RxAssistantsConfig): RxAssistants {
+/** The newest run the client knows on each thread, for at most this many threads. */
+const KNOWN_THREADS = 10_000;
+
+function createClient(
+  source: AssistantsBackend,
+  backend: AssistantsBackend,
+  config: RxAssistantsConfig,
+): RxAssistants {
   const queue = new ThreadQueue();
+  const clientScheduler = config.scheduler ?? asyncScheduler;
+  const gate = new RequestGate(config.maxInFlight ?? 64, clientScheduler);
+  const knownRuns = new Map<string, string>();
+  const resilience = (options: WatchRunConfig = {}, scheduler = clientScheduler): Resilience => ({
+    retry: resolveRetry(
+      config.retry === false ? { retries: 0 } : { ...config.retry, ...options.retry },
+      scheduler,
+    ),
+    gate,
+    rememberRun: (threadId, runId) => {
+      knownRuns.delete(threadId);
+      knownRuns.set(threadId, runId);
+      if (knownRuns.size > KNOWN_THREADS) knownRuns.delete(knownRuns.keys().next().value!);
+    },
+    knownRun: (threadId) => knownRuns.get(threadId),
+  });
+  const requests = resilientBackend(backend, resilience());
   const resolve = (options: WatchRunConfig = {}): ResolvedWatchConfig => ({
-    scheduler: options.scheduler ?? config.scheduler ?? asyncScheduler,
+    scheduler: options.scheduler ?? clientScheduler,
     poll: options.poll ?? config.poll ?? defaultPoll,
     timeout: options.timeout ?? config.timeout,
   });
+  /** The backend of one watch or run: its reads retried without limit, on its scheduler. */
+  const watching = (options: WatchRunConfig, watch: ResolvedWatchConfig) => {
+    const r = resilience(options, watch.scheduler);
+    return { r, backend: resilientBackend(backend, r, config.retry === false ? 0 : Infinity) };
+  };
 
-  const follow = (options: RunOptions): FollowConfig => ({
-    backend,
-    watch: resolve(options),
-    transport: options.transport ?? config.transport ?? 'poll',
-    handlers: options.tools ?? {},
-    onToolError: options.onToolError ?? config.onToolError ?? 'submit',
-    cancelOnUnsubscribe: options.cancelOnUnsubscribe ?? config.cancelOnUnsubscribe ?? true,
-  });
+  const follow = (options: RunOptions): FollowConfig => {
+    const watch = resolve(options);
+    const { r, backend: watched } = watching(options, watch);
+    return {
+      backend: resilientBackend(backend, r),
+      watching: watched,
+      resilience: r,
+      watch,
+      transport: options.transport ?? config.transport ?? 'poll',
+      handlers: options.tools ?? {},
+      onToolError: options.onToolError ?? config.onToolError ?? 'submit',
+      cancelOnUnsubscribe: options.cancelOnUnsubscribe ?? config.cancelOnUnsubscribe ?? true,
+    };
+  };
 
   const run = (threadId: string, params: RunCreateParams, options: RunOptions = {}) =>
     queue.enqueue(threadId, (lock) => followRun(follow(options), threadId, params, lock));
@@ -72,13 +110,13 @@ function createClient(backend: AssistantsBackend, config: RxAssistantsConfig): R
     const message: MessageCreateParams = { ...options.message, role: 'user', content };
     const params: RunCreateParams = { ...options.run, assistant_id: assistantId };
     if (options.threadId === undefined) {
-      return backend.threads
+      return requests.threads
         .create({ messages: [message] })
         .pipe(concatMap((thread) => run(thread.id, params, options)));
     }
     const threadId = options.threadId;
     return queue.enqueue(threadId, (lock) =>
-      backend.messages
+      requests.messages
         .create(threadId, message)
         .pipe(concatMap(() => followRun(follow(options), threadId, params, lock))),
     );
@@ -86,65 +124,65 @@ function createClient(backend: AssistantsBackend, config: RxAssistantsConfig): R
 
   return {
     /** The port this client drives. */
-    backend,
+    backend: source,
     assistants: {
       create: (params: AssistantCreateParams): Observable<Assistant> =>
-        backend.assistants.create(params),
+        requests.assistants.create(params),
       retrieve: (assistantId: string): Observable<Assistant> =>
-        backend.assistants.retrieve(assistantId),
+        requests.assistants.retrieve(assistantId),
       update: (assistantId: string, params: AssistantUpdateParams): Observable<Assistant> =>
-        backend.assistants.update(assistantId, params),
+        requests.assistants.update(assistantId, params),
       /** Each assistant, following every page. */
       list: (query: AssistantListParams = {}): Observable<Assistant> =>
-        paginate((q) => backend.assistants.list(q), query),
+        paginate((q) => requests.assistants.list(q), query),
       delete: (assistantId: string): Observable<AssistantDeleted> =>
-        backend.assistants.delete(assistantId),
+        requests.assistants.delete(assistantId),
     },
     threads: {
-      create: (params?: ThreadCreateParams): Observable<Thread> => backend.threads.create(params),
-      retrieve: (threadId: string): Observable<Thread> => backend.threads.retrieve(threadId),
+      create: (params?: ThreadCreateParams): Observable<Thread> => requests.threads.create(params),
+      retrieve: (threadId: string): Observable<Thread> => requests.threads.retrieve(threadId),
       update: (threadId: string, params: ThreadUpdateParams): Observable<Thread> =>
-        backend.threads.update(threadId, params),
-      delete: (threadId: string): Observable<ThreadDeleted> => backend.threads.delete(threadId),
+        requests.threads.update(threadId, params),
+      delete: (threadId: string): Observable<ThreadDeleted> => requests.threads.delete(threadId),
       createAndRun: (params: ThreadCreateAndRunParams): Observable<Run> =>
-        backend.threads.createAndRun(params),
+        requests.threads.createAndRun(params),
     },
     messages: {
       create: (threadId: string, params: MessageCreateParams): Observable<Message> =>
-        backend.messages.create(threadId, params),
+        requests.messages.create(threadId, params),
       retrieve: (threadId: string, messageId: string): Observable<Message> =>
-        backend.messages.retrieve(threadId, messageId),
+        requests.messages.retrieve(threadId, messageId),
       update: (
         threadId: string,
         messageId: string,
         params: MessageUpdateParams,
-      ): Observable<Message> => backend.messages.update(threadId, messageId, params),
+      ): Observable<Message> => requests.messages.update(threadId, messageId, params),
       delete: (threadId: string, messageId: string): Observable<MessageDeleted> =>
-        backend.messages.delete(threadId, messageId),
+        requests.messages.delete(threadId, messageId),
       /** Each message, following every page. */
       list: (threadId: string, query: MessageListParams = {}): Observable<Message> =>
-        paginate((q) => backend.messages.list(threadId, q), query),
+        paginate((q) => requests.messages.list(threadId, q), query),
       /** The thread's messages, then each new one as it appears, until unsubscribed. */
       watch: (threadId, options = {}) =>
         watchMessages(backend, threadId, resolve(options), options.after),
     },
     runs: {
       create: (threadId: string, params: RunCreateParams): Observable<Run> =>
-        backend.runs.create(threadId, params),
+        requests.runs.create(threadId, params),
       retrieve: (threadId: string, runId: string): Observable<Run> =>
-        backend.runs.retrieve(threadId, runId).pipe(map(({ run: snapshot }) => snapshot)),
+        requests.runs.retrieve(threadId, runId).pipe(map(({ run: snapshot }) => snapshot)),
       update: (threadId: string, runId: string, params: RunUpdateParams): Observable<Run> =>
-        backend.runs.update(threadId, runId, params),
+        requests.runs.update(threadId, runId, params),
       /** Each run of the thread, following every page. */
       list: (threadId: string, query: RunListParams = {}): Observable<Run> =>
-        paginate((q) => backend.runs.list(threadId, q), query),
+        paginate((q) => requests.runs.list(threadId, q), query),
       cancel: (threadId: string, runId: string): Observable<Run> =>
-        backend.runs.cancel(threadId, runId),
+        requests.runs.cancel(threadId, runId),
       submitToolOutputs: (
         threadId: string,
         runId: string,
         params: SubmitToolOutputsParams,
-      ): Observable<Run> => backend.runs.submitToolOutputs(threadId, runId, params),
+      ): Observable<Run> => requests.runs.submitToolOutputs(threadId, runId, params),
       /** The status stream: each change of the run, until a terminal status. */
       watch: (threadId: string, runId: string, options?: WatchRunConfig): Observable<Run> =>
         watchRun(backend, threadId, runId, resolve(options)),
@@ -168,10 +206,10 @@ function createClient(backend: AssistantsBackend, config: RxAssistantsConfig): R
         runId: string,
         stepId: string,
         query?: StepRetrieveParams,
-      ): Observable<RunStep> => backend.steps.retrieve(threadId, runId, stepId, query),
+      ): Observable<RunStep> => requests.steps.retrieve(threadId, runId, stepId, query),
       /** Each step of the run, following every page. */
       list: (threadId: string, runId: string, query: StepListParams = {}): Observable<RunStep> =>
-        paginate((q) => backend.steps.list(threadId, runId, q), query),
+        paginate((q) => requests.steps.list(threadId, runId, q), query),
     },
     run,
     ask,
@@ -215,7 +253,7 @@ function invalidSource(source: unknown): never {
  *   );
  * ```
  *
- * @param source An `OpenAI` client (any Assistants-compatible server) or a backend.
+ * @param source An `OpenAI` client (any Assistants-compatible server) or a requests.
  * @param config Client-wide defaults: scheduler, poll policy, deadline, tool-error policy.
  * @returns The client.
  */
@@ -228,5 +266,10 @@ export function rxAssistants(
     : isOpenAIClient(source)
       ? openaiBackend(source)
       : invalidSource(source);
-  return createClient(backend, config);
+  // The client retries requests itself: the SDK's own retries would multiply them.
+  const port =
+    isOpenAIClient(source) && config.retry !== false
+      ? openaiBackend(source.withOptions({ maxRetries: 0 }))
+      : backend;
+  return createClient(backend, port, config);
 }

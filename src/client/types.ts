@@ -28,6 +28,7 @@ import type {
   ThreadUpdateParams,
 } from '../backend/types';
 import type { PollPolicy } from './PollPolicy';
+import type { RetryConfig } from './RetryPolicy';
 import type { RunEvent } from './runEvents';
 import type { ToolErrorPolicy, ToolHandlers } from './toolCalls';
 import type { WatchRunConfig } from './watchRun';
@@ -47,6 +48,15 @@ export interface RxAssistantsConfig {
   cancelOnUnsubscribe?: boolean;
   /** How `run` and `ask` follow their runs; default `'poll'`. */
   transport?: Transport;
+  /**
+   * How failed requests are retried (see {@link RetryConfig}); `false` turns
+   * retries off (then a failed poll fails its watch). Over an `openai`
+   * client, the SDK's own retries are turned off unless this is `false`, so
+   * that retries do not multiply.
+   */
+  retry?: RetryConfig | false;
+  /** The most requests this client has in flight at once; the others wait. Default 64. */
+  maxInFlight?: number;
 }
 
 /** Options of `runs.events`. */

@@ -4,6 +4,7 @@ import { isTerminalStatus } from '../backend/runStatus';
 import type { Run } from '../backend/types';
 import { RunTimeoutError } from '../errors/RunTimeoutError';
 import type { PollPolicy } from './PollPolicy';
+import type { RetryConfig } from './RetryPolicy';
 import { pollLoop, type PollTick } from './pollLoop';
 
 /** Options of `runs.watch`, `runs.events`, `run` and `ask`; each overrides the client's config. */
@@ -14,6 +15,8 @@ export interface WatchRunConfig {
   timeout?: number;
   /** The scheduler of every delay. Default: the client's, else `asyncScheduler`. */
   scheduler?: SchedulerLike;
+  /** How failed requests are retried; merged over the client's `retry`. */
+  retry?: RetryConfig;
 }
 
 /** A {@link WatchRunConfig} with the client's defaults filled in. */

@@ -4,7 +4,8 @@ import { RxAssistantsError } from './RxAssistantsError';
 /** What a {@link RunTimeoutError} knows of the run it gave up on. */
 export interface RunTimeoutErrorInit {
   threadId: string;
-  runId: string;
+  /** The run, unless the deadline passed before it was created. */
+  runId?: string;
   /** The deadline that passed, in milliseconds. */
   timeout: number;
   /** The last snapshot seen before the deadline, if any. */
@@ -13,7 +14,8 @@ export interface RunTimeoutErrorInit {
 
 /**
  * The overall deadline (`timeout`) of a watch or a run passed before the run
- * reached a terminal status. The run itself is not cancelled by a watcher.
+ * reached a terminal status. A watcher never cancels the run; `run` and `ask`,
+ * which own theirs, cancel it.
  *
  * ## Example
  *
@@ -26,14 +28,14 @@ export interface RunTimeoutErrorInit {
 export class RunTimeoutError extends RxAssistantsError {
   override name = 'RunTimeoutError';
   readonly threadId: string;
-  readonly runId: string;
+  readonly runId: string | undefined;
   readonly timeout: number;
   readonly lastRun: Run | undefined;
 
   constructor(init: RunTimeoutErrorInit) {
     const last = init.lastRun ? ` (last status: ${init.lastRun.status})` : '';
     super(
-      `Run ${init.runId} on thread ${init.threadId} did not finish within ${init.timeout} ms${last}`,
+      `Run ${init.runId ?? '(not created yet)'} on thread ${init.threadId} did not finish within ${init.timeout} ms${last}`,
     );
     this.threadId = init.threadId;
     this.runId = init.runId;

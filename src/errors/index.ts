@@ -10,3 +10,4 @@ export {
 } from './RunError';
 export { RunTimeoutError, type RunTimeoutErrorInit } from './RunTimeoutError';
 export { ToolCallError, type ToolCallErrorInit } from './ToolCallError';
+export { StreamInterruptedError, type StreamInterruptedErrorInit } from './StreamInterruptedError';
