@@ -1,7 +1,18 @@
-import { asyncScheduler, Observable, type SchedulerLike, takeWhile } from 'rxjs';
-import type { AssistantsBackend, Page } from '../backend/AssistantsBackend';
+import {
+  asyncScheduler,
+  concat,
+  EMPTY,
+  from,
+  Observable,
+  type SchedulerLike,
+  takeWhile,
+} from 'rxjs';
+import type { AssistantsBackend, Page, RequestOptions } from '../backend/AssistantsBackend';
+import { isTerminalStatus } from '../backend/runStatus';
 import type { AssistantStreamEvent, Message, Run, Thread } from '../backend/types';
+import { nothingSeen, snapshotEvents } from '../client/runEvents';
 import { notFound, paginate } from '../internal/apiLists';
+import { idempotencyKeys } from './idempotency';
 import { randomId } from './ids';
 import type { ModelAdapter } from './ModelAdapter';
 import { tutorModel } from './models/tutorModel';
@@ -22,6 +33,13 @@ import {
 export interface LocalLimits {
   /** How long after creation a run expires, in ms. Default 600 000 (10 minutes, as the API). */
   runExpiresAfter?: number;
+  /**
+   * How many `Idempotency-Key`s are remembered at most; past that, the oldest
+   * is forgotten first. Default 10 000.
+   */
+  idempotencyKeys?: number;
+  /** How long an `Idempotency-Key` is remembered after its first response, in ms. Default 86 400 000 (24 h). */
+  idempotencyTtl?: number;
 }
 
 /** Configuration of {@link localBackend}. */
@@ -54,6 +72,28 @@ const request = <T>(handle: () => T): Observable<T> =>
   });
 
 const LIST_ORDER = ['asc', 'desc'] as const;
+
+/** How a run's event stream begins: its first events, and whether the engine's live events follow. */
+interface StreamStart {
+  threadId: string;
+  runId: string;
+  first: AssistantStreamEvent[];
+  live: boolean;
+}
+
+const threadCreated = (thread: Thread) =>
+  ({ event: 'thread.created', data: thread }) as AssistantStreamEvent;
+
+/** The request an `Idempotency-Key` stands for: its operation, path ids and params, as JSON text. */
+const requestOf = (operation: string, ...args: unknown[]) => JSON.stringify([operation, ...args]);
+
+function positiveLimit(name: string, value: number, integer = false): number {
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    const what = integer ? 'a positive integer' : 'a positive number of ms';
+    throw new TypeError(`limits.${name} must be ${what}, got ${value}`);
+  }
+  return value;
+}
 
 /**
  * The embedded runtime: the Assistants API in process, with its exact
@@ -90,12 +130,13 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
   const scheduler = config.scheduler ?? asyncScheduler;
   const store = config.store ?? memoryStore();
   const defaultModel = config.model ?? tutorModel();
-  const expiresAfter = config.limits?.runExpiresAfter ?? 600_000;
-  if (!Number.isFinite(expiresAfter) || expiresAfter <= 0) {
-    throw new TypeError(
-      `limits.runExpiresAfter must be a positive number of ms, got ${expiresAfter}`,
-    );
-  }
+  const limits = config.limits ?? {};
+  const expiresAfter = positiveLimit('runExpiresAfter', limits.runExpiresAfter ?? 600_000);
+  const keys = idempotencyKeys({
+    maxKeys: positiveLimit('idempotencyKeys', limits.idempotencyKeys ?? 10_000, true),
+    ttl: positiveLimit('idempotencyTtl', limits.idempotencyTtl ?? 86_400_000),
+    now: () => scheduler.now(),
+  });
   const runtime: Runtime = {
     store,
     now: () => Math.floor(scheduler.now() / 1000),
@@ -170,25 +211,71 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
   };
 
   /** A run's events from its creation (or a submit) until it ends or asks for tool outputs. */
-  const runEvents = (start: () => { first: AssistantStreamEvent[]; runId: string }) =>
+  const runEvents = (start: () => StreamStart) =>
     new Observable<AssistantStreamEvent>((subscriber) => {
-      let started: { first: AssistantStreamEvent[]; runId: string };
+      let started: StreamStart;
       try {
         started = start();
       } catch (error) {
         subscriber.error(error);
         return;
       }
-      for (const event of started.first) subscriber.next(event);
-      return engine
-        .events(started.runId)
+      const live = started.live ? engine.events(started.runId) : EMPTY;
+      return concat(from(started.first), live)
         .pipe(takeWhile((event) => event.event !== 'thread.run.requires_action', true))
         .subscribe(subscriber);
     });
-  const created = (run: Run): AssistantStreamEvent[] => [
-    { event: 'thread.run.created', data: run },
-    { event: 'thread.run.queued', data: run },
-  ];
+  const created = (run: Run): StreamStart => ({
+    threadId: run.thread_id,
+    runId: run.id,
+    first: [
+      { event: 'thread.run.created', data: run },
+      { event: 'thread.run.queued', data: run },
+    ],
+    live: true,
+  });
+
+  /**
+   * The stream of a repeated streaming request: the events of the run's
+   * stored state, as a poller would synthesise them, then its live events if
+   * it has not ended nor stopped for tool outputs.
+   */
+  const replayed = ({ threadId, runId }: { threadId: string; runId: string }): StreamStart => {
+    const run = runOf(threadId, runId);
+    const steps = store.list('step', runId);
+    const messages = new Map<string, Message>();
+    for (const { step_details: details } of steps) {
+      if (details.type !== 'message_creation') continue;
+      const message = store.get('message', details.message_creation.message_id);
+      if (message) messages.set(message.id, message);
+    }
+    const first = snapshotEvents(run, steps, messages, nothingSeen());
+    const live = !isTerminalStatus(run.status) && run.status !== 'requires_action';
+    return { threadId, runId, first, live };
+  };
+
+  /** With a key, a repeat of the same request answers its first response instead of acting. */
+  const write = <T>(options: RequestOptions | undefined, what: string, act: () => T) =>
+    request(() => keys.once(options?.idempotencyKey, what, act));
+
+  /** {@link write} for streams: a repeat streams the run that the first request started. */
+  const writeStream = (
+    options: RequestOptions | undefined,
+    what: string,
+    start: () => StreamStart,
+    withThread = false,
+  ) =>
+    runEvents(() => {
+      let fresh: StreamStart | undefined;
+      const kept = keys.once(options?.idempotencyKey, what, () => {
+        fresh = start();
+        return { threadId: fresh.threadId, runId: fresh.runId };
+      });
+      if (fresh) return fresh;
+      const again = replayed(kept);
+      if (withThread) again.first.unshift(threadCreated(thread(kept.threadId)));
+      return again;
+    });
 
   const createThreadAndRun = (params: unknown): Run => {
     const fields = fieldsOf(params);
@@ -206,11 +293,13 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
 
   return {
     assistants: {
-      create: (params) =>
-        request(() => save('assistant', assistantFrom(runtime, fieldsOf(params)))),
+      create: (params, options) =>
+        write(options, requestOf('assistants.create', params), () =>
+          save('assistant', assistantFrom(runtime, fieldsOf(params))),
+        ),
       retrieve: (assistantId) => request(() => find('assistant', assistantId, 'assistant_id')),
-      update: (assistantId, params) =>
-        request(() =>
+      update: (assistantId, params, options) =>
+        write(options, requestOf('assistants.update', assistantId, params), () =>
           save(
             'assistant',
             assistantFrom(
@@ -229,10 +318,11 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
         }),
     },
     threads: {
-      create: (params) => request(() => createThread(params)),
+      create: (params, options) =>
+        write(options, requestOf('threads.create', params), () => createThread(params)),
       retrieve: (threadId) => request(() => thread(threadId)),
-      update: (threadId, params) =>
-        request(() => {
+      update: (threadId, params, options) =>
+        write(options, requestOf('threads.update', threadId, params), () => {
           const fields = fieldsOf(params);
           const base = thread(threadId);
           return save('thread', {
@@ -248,18 +338,19 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
           deleteThread(threadId);
           return { id: threadId, object: 'thread.deleted' as const, deleted: true };
         }),
-      createAndRun: (params) => request(() => createThreadAndRun(params)),
+      createAndRun: (params, options) =>
+        write(options, requestOf('threads.createAndRun', params), () => createThreadAndRun(params)),
     },
     messages: {
-      create: (threadId, params) =>
-        request(() => {
+      create: (threadId, params, options) =>
+        write(options, requestOf('messages.create', threadId, params), () => {
           thread(threadId);
           refuseIfActive(threadId);
           return save('message', messageFrom(runtime, threadId, params));
         }),
       retrieve: (threadId, messageId) => request(() => messageOf(threadId, messageId)),
-      update: (threadId, messageId, params) =>
-        request(() => {
+      update: (threadId, messageId, params, options) =>
+        write(options, requestOf('messages.update', threadId, messageId, params), () => {
           const base = messageOf(threadId, messageId);
           return save('message', {
             ...base,
@@ -287,15 +378,15 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
         }),
     },
     runs: {
-      create: (threadId, params) =>
-        request(() => {
+      create: (threadId, params, options) =>
+        write(options, requestOf('runs.create', threadId, params), () => {
           thread(threadId);
           refuseIfActive(threadId);
           return createRun(threadId, params);
         }),
       retrieve: (threadId, runId) => request(() => ({ run: runOf(threadId, runId) })),
-      update: (threadId, runId, params) =>
-        request(() => {
+      update: (threadId, runId, params, options) =>
+        write(options, requestOf('runs.update', threadId, runId, params), () => {
           const base = runOf(threadId, runId);
           return save('run', {
             ...base,
@@ -304,49 +395,54 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
         }),
       list: (threadId, query) =>
         request(() => (thread(threadId), listPage(store.list('run', threadId), query))),
-      cancel: (threadId, runId) => request(() => (runOf(threadId, runId), engine.cancel(runId))),
-      submitToolOutputs: (threadId, runId, params) =>
-        request(
+      cancel: (threadId, runId, options) =>
+        write(
+          options,
+          requestOf('runs.cancel', threadId, runId),
+          () => (runOf(threadId, runId), engine.cancel(runId)),
+        ),
+      submitToolOutputs: (threadId, runId, params, options) =>
+        write(
+          options,
+          requestOf('runs.submitToolOutputs', threadId, runId, params),
           () => (runOf(threadId, runId), engine.submit(runId, fieldsOf(params)['tool_outputs'])),
         ),
     },
     streaming: {
-      createRun: (threadId, params) =>
-        runEvents(() => {
+      createRun: (threadId, params, options) =>
+        writeStream(options, requestOf('streaming.createRun', threadId, params), () => {
           thread(threadId);
           refuseIfActive(threadId);
-          const run = createRun(threadId, params);
-          return { first: created(run), runId: run.id };
+          return created(createRun(threadId, params));
         }),
-      createThreadAndRun: (params) =>
-        runEvents(() => {
-          const run = createThreadAndRun(params);
-          const event = {
-            event: 'thread.created',
-            data: thread(run.thread_id),
-          } as AssistantStreamEvent;
-          return { first: [event, ...created(run)], runId: run.id };
-        }),
-      submitToolOutputs: (threadId, runId, params) =>
-        new Observable<AssistantStreamEvent>((subscriber) => {
-          try {
+      createThreadAndRun: (params, options) =>
+        writeStream(
+          options,
+          requestOf('streaming.createThreadAndRun', params),
+          () => {
+            const start = created(createThreadAndRun(params));
+            start.first.unshift(threadCreated(thread(start.threadId)));
+            return start;
+          },
+          true,
+        ),
+      submitToolOutputs: (threadId, runId, params, options) =>
+        writeStream(
+          options,
+          requestOf('streaming.submitToolOutputs', threadId, runId, params),
+          () => {
             runOf(threadId, runId);
-          } catch (error) {
-            subscriber.error(error);
-            return;
-          }
-          // Listen first: the submit itself emits the first events.
-          const subscription = engine
-            .events(runId)
-            .pipe(takeWhile((event) => event.event !== 'thread.run.requires_action', true))
-            .subscribe(subscriber);
-          try {
-            engine.submit(runId, fieldsOf(params)['tool_outputs']);
-          } catch (error) {
-            subscriber.error(error);
-          }
-          return subscription;
-        }),
+            // The submit itself emits the first events: listen to them.
+            const first: AssistantStreamEvent[] = [];
+            const listening = engine.events(runId).subscribe((event) => first.push(event));
+            try {
+              engine.submit(runId, fieldsOf(params)['tool_outputs']);
+            } finally {
+              listening.unsubscribe();
+            }
+            return { threadId, runId, first, live: true };
+          },
+        ),
     },
     steps: {
       retrieve: (threadId, runId, stepId) =>

@@ -103,10 +103,13 @@ export function buildApp(backend: AssistantsBackend, options: AppOptions = {}): 
     } else {
       await readText(c.req.raw, bodyLimit); // no body expected, but the limit holds
     }
+    // Every POST may carry a key; the backend decides what it does with it.
+    const key = op.method === 'POST' ? c.req.header('idempotency-key') || undefined : undefined;
+    const request = { path: c.req.param(), query, idempotencyKey: key };
     const stream = streamOperations[op.operationId];
     if (stream) {
       const { stream: wanted, ...params } = body;
-      const input: OperationInput = { path: c.req.param(), query, body: params };
+      const input: OperationInput = { ...request, body: params };
       if (wanted === true) {
         const onError = (error: unknown) => {
           if (errorResponseOf(error).status >= 500) options.onError?.(error);
@@ -115,7 +118,7 @@ export function buildApp(backend: AssistantsBackend, options: AppOptions = {}): 
       }
       body = params;
     }
-    const input: OperationInput = { path: c.req.param(), query, body };
+    const input: OperationInput = { ...request, body };
     const reply = await firstValue(operations[op.operationId]!(input), c.req.raw.signal);
     return c.json(reply.json, 200, reply.headers);
   };
