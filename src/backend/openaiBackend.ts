@@ -2,7 +2,7 @@ import type OpenAI from 'openai';
 import type { Observable } from 'rxjs';
 import { fromAbortable } from '../internal/fromAbortable';
 import { fromAbortableIterable } from '../internal/fromAbortableIterable';
-import type { AssistantsBackend, Page, RunRetrieval } from './AssistantsBackend';
+import type { AssistantsBackend, Page, RequestOptions, RunRetrieval } from './AssistantsBackend';
 
 /** The parts of a cursor page that the SDK exposes publicly. */
 interface SdkPage<T> {
@@ -30,7 +30,8 @@ const BACKEND_SHAPE: Record<Exclude<keyof AssistantsBackend, 'streaming'>, reado
  * Calls that start a run are sent with `stream: false`; `streaming` sends
  * them with `stream: true` and emits the server's events as they arrive.
  * A run retrieval carries the server's `openai-poll-after-ms` hint as
- * `pollAfterMs`. The SDK's errors (`APIError` and its subclasses such as
+ * `pollAfterMs`. A write's `idempotencyKey` is sent as the `Idempotency-Key`
+ * header. The SDK's errors (`APIError` and its subclasses such as
  * `NotFoundError`, `APIUserAbortError`, `APIConnectionError`) pass through
  * unchanged, and the client's own settings (retries, timeout, base URL) apply.
  *
@@ -56,42 +57,48 @@ export function openaiBackend(client: OpenAI): AssistantsBackend {
   const { steps } = runs;
   return {
     assistants: {
-      create: (params) => fromAbortable((signal) => assistants.create(params, { signal })),
+      create: (params, options) =>
+        fromAbortable((signal) => assistants.create(params, sdk(signal, options))),
       retrieve: (assistantId) =>
         fromAbortable((signal) => assistants.retrieve(assistantId, { signal })),
-      update: (assistantId, params) =>
-        fromAbortable((signal) => assistants.update(assistantId, params, { signal })),
+      update: (assistantId, params, options) =>
+        fromAbortable((signal) => assistants.update(assistantId, params, sdk(signal, options))),
       list: (query) => listPage((signal) => assistants.list(query, { signal })),
       delete: (assistantId) =>
         fromAbortable((signal) => assistants.delete(assistantId, { signal })),
     },
     threads: {
-      create: (params) => fromAbortable((signal) => threads.create(params, { signal })),
+      create: (params, options) =>
+        fromAbortable((signal) => threads.create(params, sdk(signal, options))),
       retrieve: (threadId) => fromAbortable((signal) => threads.retrieve(threadId, { signal })),
-      update: (threadId, params) =>
-        fromAbortable((signal) => threads.update(threadId, params, { signal })),
+      update: (threadId, params, options) =>
+        fromAbortable((signal) => threads.update(threadId, params, sdk(signal, options))),
       delete: (threadId) => fromAbortable((signal) => threads.delete(threadId, { signal })),
-      createAndRun: (params) =>
-        fromAbortable((signal) => threads.createAndRun({ ...params, stream: false }, { signal })),
+      createAndRun: (params, options) =>
+        fromAbortable((signal) =>
+          threads.createAndRun({ ...params, stream: false }, sdk(signal, options)),
+        ),
     },
     messages: {
-      create: (threadId, params) =>
-        fromAbortable((signal) => messages.create(threadId, params, { signal })),
+      create: (threadId, params, options) =>
+        fromAbortable((signal) => messages.create(threadId, params, sdk(signal, options))),
       retrieve: (threadId, messageId) =>
         fromAbortable((signal) =>
           messages.retrieve(messageId, { thread_id: threadId }, { signal }),
         ),
-      update: (threadId, messageId, params) =>
+      update: (threadId, messageId, params, options) =>
         fromAbortable((signal) =>
-          messages.update(messageId, { ...params, thread_id: threadId }, { signal }),
+          messages.update(messageId, { ...params, thread_id: threadId }, sdk(signal, options)),
         ),
       list: (threadId, query) => listPage((signal) => messages.list(threadId, query, { signal })),
       delete: (threadId, messageId) =>
         fromAbortable((signal) => messages.delete(messageId, { thread_id: threadId }, { signal })),
     },
     runs: {
-      create: (threadId, params) =>
-        fromAbortable((signal) => runs.create(threadId, { ...params, stream: false }, { signal })),
+      create: (threadId, params, options) =>
+        fromAbortable((signal) =>
+          runs.create(threadId, { ...params, stream: false }, sdk(signal, options)),
+        ),
       retrieve: (threadId, runId) =>
         fromAbortable(async (signal): Promise<RunRetrieval> => {
           const { data: run, response } = await runs
@@ -100,19 +107,21 @@ export function openaiBackend(client: OpenAI): AssistantsBackend {
           const pollAfterMs = parsePollAfterMs(response.headers.get('openai-poll-after-ms'));
           return pollAfterMs === undefined ? { run } : { run, pollAfterMs };
         }),
-      update: (threadId, runId, params) =>
+      update: (threadId, runId, params, options) =>
         fromAbortable((signal) =>
-          runs.update(runId, { ...params, thread_id: threadId }, { signal }),
+          runs.update(runId, { ...params, thread_id: threadId }, sdk(signal, options)),
         ),
       list: (threadId, query) => listPage((signal) => runs.list(threadId, query, { signal })),
-      cancel: (threadId, runId) =>
-        fromAbortable((signal) => runs.cancel(runId, { thread_id: threadId }, { signal })),
-      submitToolOutputs: (threadId, runId, params) =>
+      cancel: (threadId, runId, options) =>
+        fromAbortable((signal) =>
+          runs.cancel(runId, { thread_id: threadId }, sdk(signal, options)),
+        ),
+      submitToolOutputs: (threadId, runId, params, options) =>
         fromAbortable((signal) =>
           runs.submitToolOutputs(
             runId,
             { ...params, thread_id: threadId, stream: false },
-            { signal },
+            sdk(signal, options),
           ),
         ),
     },
@@ -125,20 +134,20 @@ export function openaiBackend(client: OpenAI): AssistantsBackend {
         listPage((signal) => steps.list(runId, { ...query, thread_id: threadId }, { signal })),
     },
     streaming: {
-      createRun: (threadId, params) =>
+      createRun: (threadId, params, options) =>
         fromAbortableIterable((signal) =>
-          runs.create(threadId, { ...params, stream: true }, { signal }),
+          runs.create(threadId, { ...params, stream: true }, sdk(signal, options)),
         ),
-      createThreadAndRun: (params) =>
+      createThreadAndRun: (params, options) =>
         fromAbortableIterable((signal) =>
-          threads.createAndRun({ ...params, stream: true }, { signal }),
+          threads.createAndRun({ ...params, stream: true }, sdk(signal, options)),
         ),
-      submitToolOutputs: (threadId, runId, params) =>
+      submitToolOutputs: (threadId, runId, params, options) =>
         fromAbortableIterable((signal) =>
           runs.submitToolOutputs(
             runId,
             { ...params, thread_id: threadId, stream: true },
-            { signal },
+            sdk(signal, options),
           ),
         ),
     },
@@ -175,6 +184,12 @@ export function isAssistantsBackend(value: unknown): value is AssistantsBackend 
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
+}
+
+/** The SDK's options of one request: its abort signal, and the idempotency key as a header. */
+function sdk(signal: AbortSignal, options: RequestOptions | undefined) {
+  const key = options?.idempotencyKey;
+  return key === undefined ? { signal } : { signal, headers: { 'Idempotency-Key': key } };
 }
 
 /** One page of a list call, mapped to the port's {@link Page}. */

@@ -78,18 +78,19 @@ function createClient(
     poll: options.poll ?? config.poll ?? defaultPoll,
     timeout: options.timeout ?? config.timeout,
   });
-  /** The backend of one watch or run: its reads retried without limit, on its scheduler. */
-  const watching = (options: WatchRunConfig, watch: ResolvedWatchConfig) => {
+  /** The settings and the backend of one watch or run: its reads retried without limit, on its scheduler. */
+  const watcher = (options: WatchRunConfig = {}) => {
+    const watch = resolve(options);
     const r = resilience(options, watch.scheduler);
-    return { r, backend: resilientBackend(backend, r, config.retry === false ? 0 : Infinity) };
+    const reads = config.retry === false ? 0 : Infinity;
+    return { watch, r, backend: resilientBackend(backend, r, reads) };
   };
 
   const follow = (options: RunOptions): FollowConfig => {
-    const watch = resolve(options);
-    const { r, backend: watched } = watching(options, watch);
+    const { watch, r, backend: watching } = watcher(options);
     return {
       backend: resilientBackend(backend, r),
-      watching: watched,
+      watching,
       resilience: r,
       watch,
       transport: options.transport ?? config.transport ?? 'poll',
@@ -163,8 +164,10 @@ function createClient(
       list: (threadId: string, query: MessageListParams = {}): Observable<Message> =>
         paginate((q) => requests.messages.list(threadId, q), query),
       /** The thread's messages, then each new one as it appears, until unsubscribed. */
-      watch: (threadId, options = {}) =>
-        watchMessages(backend, threadId, resolve(options), options.after),
+      watch: (threadId, options = {}) => {
+        const { watch, backend: watching } = watcher(options);
+        return watchMessages(watching, threadId, watch, options.after);
+      },
     },
     runs: {
       create: (threadId: string, params: RunCreateParams): Observable<Run> =>
@@ -184,8 +187,10 @@ function createClient(
         params: SubmitToolOutputsParams,
       ): Observable<Run> => requests.runs.submitToolOutputs(threadId, runId, params),
       /** The status stream: each change of the run, until a terminal status. */
-      watch: (threadId: string, runId: string, options?: WatchRunConfig): Observable<Run> =>
-        watchRun(backend, threadId, runId, resolve(options)),
+      watch: (threadId: string, runId: string, options?: WatchRunConfig): Observable<Run> => {
+        const { watch, backend: watching } = watcher(options);
+        return watchRun(watching, threadId, runId, watch);
+      },
       /** The run's events, synthesised by polling, until the terminal run event. */
       events: (
         threadId: string,
@@ -197,7 +202,8 @@ function createClient(
             "runs.events cannot stream a run that exists already: the API streams a run only from its creation or a submit. Use transport 'poll' or 'auto', or run() or ask() to stream.",
           );
         }
-        return pollRunEvents(backend, threadId, runId, resolve(options));
+        const { watch, backend: watching } = watcher(options);
+        return pollRunEvents(watching, threadId, runId, watch);
       },
     },
     steps: {
