@@ -75,8 +75,24 @@ const CONNECTION_CODES = new Set([
 
 /** Whether the request was aborted on purpose (an unsubscribe): never retried. */
 export function isAbortError(error: unknown): boolean {
-  const name = field(error, 'name');
-  return name === 'AbortError' || name === 'APIUserAbortError';
+  return ['AbortError', 'APIUserAbortError'].some((name) => isNamed(error, name));
+}
+
+/**
+ * Whether the error is, or inherits from, a class of that name (the SDK's
+ * error classes do not set `name`, so the class names tell them apart).
+ */
+function isNamed(error: unknown, name: string): boolean {
+  if (field(error, 'name') === name) return true;
+  for (
+    let proto: unknown =
+      typeof error === 'object' && error !== null ? Object.getPrototypeOf(error) : null;
+    proto !== null && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
+    if ((proto as { constructor?: { name?: string } }).constructor?.name === name) return true;
+  }
+  return false;
 }
 
 /**
@@ -85,8 +101,7 @@ export function isAbortError(error: unknown): boolean {
  */
 export function isConnectionError(error: unknown): boolean {
   if (isAbortError(error)) return false;
-  const name = field(error, 'name');
-  if (typeof name === 'string' && CONNECTION_NAMES.has(name)) return true;
+  if ([...CONNECTION_NAMES].some((name) => isNamed(error, name))) return true;
   const code = field(error, 'code') ?? field(field(error, 'cause'), 'code');
   if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
   return (

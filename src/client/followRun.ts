@@ -23,6 +23,7 @@ import { StreamInterruptedError } from '../errors/StreamInterruptedError';
 import { deadline } from '../internal/deadline';
 import { throwOnRunFailure } from '../operators/throwOnRunFailure';
 import { adoptableRun, submitTookEffect } from './reconcile';
+import { statusOf } from './RetryPolicy';
 import type { Resilience } from './resilientBackend';
 import { nothingSeen, pollRunEvents, recordEvent, type RunEvent } from './runEvents';
 import { streamRequest } from './streamRequest';
@@ -55,7 +56,15 @@ export interface FollowConfig {
   handlers: ToolHandlers;
   onToolError: ToolErrorPolicy;
   cancelOnUnsubscribe: boolean;
+  /** Shared by the client's runs: set once the server refused a stream, so `'auto'` polls from then on. */
+  streaming: { refused: boolean };
 }
+
+/** A 400 that refuses `stream: true` itself: the request made nothing, polling may go on. */
+const refusesStreaming = (error: unknown) =>
+  statusOf(error) === 400 &&
+  ((error as { param?: unknown }).param === 'stream' ||
+    /stream/i.test(String((error as Error).message)));
 
 /** A run event whose data says the status its name says (the name is authoritative). */
 function withNamedStatus(event: RunEvent): RunEvent {
@@ -80,7 +89,10 @@ export function followRun(
 ): Observable<RunEvent> {
   const { backend, watching, resilience, watch } = config;
   const streaming = backend.streaming;
-  const transport = config.transport === 'auto' && !streaming ? 'poll' : config.transport;
+  const transport =
+    config.transport === 'auto' && (!streaming || config.streaming.refused)
+      ? 'poll'
+      : config.transport;
   return defer(() => {
     const aborter = new AbortController();
     const seen = nothingSeen();
@@ -212,14 +224,15 @@ export function followRun(
         }),
       );
 
+    const polled$ = backend.runs.create(threadId, params).pipe(
+      concatMap((run) => {
+        runId = run.id;
+        return byPolling(run.id);
+      }),
+    );
     let events$: Observable<RunEvent>;
     if (transport === 'poll') {
-      events$ = backend.runs.create(threadId, params).pipe(
-        concatMap((run) => {
-          runId = run.id;
-          return byPolling(run.id);
-        }),
-      );
+      events$ = polled$;
     } else if (!streaming) {
       events$ = throwError(
         () => new TypeError("transport 'stream' needs a backend that can stream"),
@@ -240,11 +253,14 @@ export function followRun(
       events$ = byStreaming(created$);
       if (transport === 'auto') {
         events$ = events$.pipe(
-          catchError((error: unknown) =>
-            error instanceof StreamInterruptedError && runId
-              ? byPolling(runId)
-              : throwError(() => error),
-          ),
+          catchError((error: unknown) => {
+            if (error instanceof StreamInterruptedError && runId) return byPolling(runId);
+            if (runId === undefined && refusesStreaming(error)) {
+              config.streaming.refused = true;
+              return polled$;
+            }
+            return throwError(() => error);
+          }),
         );
       }
     }

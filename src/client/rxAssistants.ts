@@ -59,6 +59,7 @@ function createClient(
   const clientScheduler = config.scheduler ?? asyncScheduler;
   const gate = new RequestGate(config.maxInFlight ?? 64, clientScheduler);
   const knownRuns = new Map<string, string>();
+  const streaming = { refused: false };
   const resilience = (options: WatchRunConfig = {}, scheduler = clientScheduler): Resilience => ({
     retry: resolveRetry(
       config.retry === false ? { retries: 0 } : { ...config.retry, ...options.retry },
@@ -97,6 +98,7 @@ function createClient(
       handlers: options.tools ?? {},
       onToolError: options.onToolError ?? config.onToolError ?? 'submit',
       cancelOnUnsubscribe: options.cancelOnUnsubscribe ?? config.cancelOnUnsubscribe ?? true,
+      streaming,
     };
   };
 

@@ -3,7 +3,8 @@
  * target, strategy and transport, a few runs through 10% 500s, 5% 429s, 2%
  * resets, 3% 502s after the request took effect, and 5% delays, must all end
  * with their reply: no error surfaced, no duplicate run, no hang, and nothing
- * left open afterwards. `npm run chaos` runs the same cases with large N.
+ * left open afterwards. The bare SDK's `createAndPoll` runs beside them for
+ * comparison: only its hangs and leftovers are asserted. `npm run chaos` runs the same cases with large N.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -55,8 +56,11 @@ describe.each<ChaosTargetKind>(['serve', 'thirdParty'])('chaos against %s', (tar
     report(target, results);
     for (const r of results) {
       const row = `${r.label}: ${JSON.stringify(r.errors)}`;
-      expect.soft(r.failed, `failed, ${row}`).toBe(0);
-      expect.soft(r.duplicates, `duplicates, ${row}`).toBe(0);
+      // The bare SDK is the comparison, not the subject: its failures are only reported.
+      if (r.strategy !== 'sdk') {
+        expect.soft(r.failed, `failed, ${row}`).toBe(0);
+        expect.soft(r.duplicates, `duplicates, ${row}`).toBe(0);
+      }
       expect.soft(r.hangs, `hangs, ${row}`).toBe(0);
       expect.soft(r.unfinished, `unfinished, ${row}`).toBe(0);
       expect.soft(r.inFlightAfter, `requests still open, ${row}`).toBe(0);
