@@ -1,7 +1,21 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+
+/**
+ * Tests that go end to end: a loopback HTTP server, the official SDK over real
+ * sockets, child processes, the demo. Their time is the machine's, so they get
+ * timeouts that hold on a loaded 2-core CI machine; the rest keep the default 5 s.
+ */
+const endToEnd = [
+  'test/server/**/*.spec.ts',
+  'test/project/**/*.spec.ts',
+  'test/local/chatRuntime.spec.ts',
+  'test/local/models/chatCompletionsModel.spec.ts',
+  'test/local/models/responsesModel.spec.ts',
+];
+const E2E_TIMEOUT = 60_000;
 
 export default defineConfig({
   // Tests and examples import the package by name; they run against the sources.
@@ -12,17 +26,39 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/**/*.spec.ts'],
+    // The summary reporter prints `N passed, N failed, N skipped` last, after coverage.
     reporters: ['default', './test/support/summaryReporter.ts'],
-    typecheck: {
-      enabled: true,
-      include: ['test/**/*.test-d.ts'],
-    },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.spec.ts'],
+          exclude: [...configDefaults.exclude, ...endToEnd],
+          typecheck: {
+            enabled: true,
+            include: ['test/**/*.test-d.ts'],
+          },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: endToEnd,
+          testTimeout: E2E_TIMEOUT,
+          hookTimeout: E2E_TIMEOUT,
+          teardownTimeout: E2E_TIMEOUT,
+        },
+      },
+    ],
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],
       exclude: ['src/**/index.ts'],
-      reporter: ['text-summary', 'text'],
+      // The totals on the console; the table per file in coverage/coverage.txt
+      // (and coverage/coverage-summary.json), so that the run ends with its summary.
+      reporter: ['text-summary', ['text', { file: 'coverage.txt' }], 'json-summary'],
       thresholds: {
         lines: 90,
         branches: 85,

@@ -120,7 +120,7 @@ describe('the rx-assistants command', () => {
     } finally {
       stop(run.child);
     }
-  }, 30_000);
+  });
 
   it('requires the key given in the environment, never prints it, and exits 0 on SIGTERM', async () => {
     const run = cli(['serve', '--port', '0'], { RX_ASSISTANTS_API_KEY: 'sk-cli-test-key' });
@@ -137,14 +137,14 @@ describe('the rx-assistants command', () => {
     } finally {
       stop(run.child);
     }
-  }, 30_000);
+  });
 
   it('prints the usage and exits 0 on --help', async () => {
     const run = cli(['--help']);
     expect(await run.exit).toBe(0);
     expect(run.out()).toMatch(/^Usage: rx-assistants serve/);
     expect(run.err()).toBe('');
-  }, 30_000);
+  });
 
   it('prints the usage on stderr and exits 2 on a bad flag', async () => {
     const run = cli(['serve', '--prot', '80']);
@@ -152,5 +152,5 @@ describe('the rx-assistants command', () => {
     expect(run.err()).toContain("Unknown option '--prot'");
     expect(run.err()).toContain('Usage: rx-assistants serve');
     expect(run.out()).toBe('');
-  }, 30_000);
+  });
 });

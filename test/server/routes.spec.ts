@@ -5,6 +5,12 @@ import { say, scriptedModel } from '../local/scriptedModel';
 import { schemaErrors } from '../support/schema';
 import { request, responseSchemaOf, specOperations, start } from './support';
 
+/**
+ * How `vi.waitFor` retries `getRun` until the run gets to a status: as long as
+ * the test may take (not its 1 s default, which a loaded machine exceeds), every 10 ms.
+ */
+const UNTIL_STATUS = { timeout: 50_000, interval: 10 };
+
 /** A model that never answers: its runs stay `in_progress` until cancelled. */
 const hang: ModelAdapter = { name: 'hang', respond: () => NEVER };
 
@@ -73,8 +79,10 @@ describe('every route of the reference document', () => {
 
     const run = await call('createRun', { thread_id }, { body: { assistant_id } });
     const run_id = run.id;
-    await vi.waitFor(async () =>
-      expect((await call('getRun', { thread_id, run_id }))['status']).toBe('requires_action'),
+    await vi.waitFor(
+      async () =>
+        expect((await call('getRun', { thread_id, run_id }))['status']).toBe('requires_action'),
+      UNTIL_STATUS,
     );
     const steps = await call('listRunSteps', { thread_id, run_id }, { query: '?order=asc' });
     const [step] = steps['data'] as Array<{ id: string }>;
@@ -87,8 +95,9 @@ describe('every route of the reference document', () => {
         body: { tool_outputs: [{ tool_call_id: 'call_1', output: '12:00' }] },
       },
     );
-    await vi.waitFor(async () =>
-      expect((await call('getRun', { thread_id, run_id }))['status']).toBe('completed'),
+    await vi.waitFor(
+      async () => expect((await call('getRun', { thread_id, run_id }))['status']).toBe('completed'),
+      UNTIL_STATUS,
     );
     await call('modifyRun', { thread_id, run_id }, { body: { metadata: { checked: 'yes' } } });
     const runs = await call('listRuns', { thread_id });

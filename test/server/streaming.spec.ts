@@ -150,17 +150,32 @@ describe('stream: true', () => {
 function scriptedStreams(events$: () => Observable<AssistantStreamEvent>) {
   const backend = fast();
   const log = { subscribed: 0, tornDown: 0 };
+  const { subscribed, tornDown, ...signals } = lifecycle();
   const createRun = () =>
     new Observable<AssistantStreamEvent>((subscriber) => {
       log.subscribed++;
+      subscribed();
       const subscription = events$().subscribe(subscriber);
       return () => {
         log.tornDown++;
+        tornDown();
         subscription.unsubscribe();
       };
     });
   const streaming = { ...backend.streaming!, createRun };
-  return { backend: { ...backend, streaming }, log };
+  return { backend: { ...backend, streaming }, log, ...signals };
+}
+
+/**
+ * Promises resolved on the first subscription and the first teardown of a
+ * backend call: a test waits for the event itself, however slow the machine.
+ */
+function lifecycle() {
+  let subscribed!: () => void;
+  let tornDown!: () => void;
+  const firstSubscription = new Promise<void>((resolve) => (subscribed = resolve));
+  const firstTeardown = new Promise<void>((resolve) => (tornDown = resolve));
+  return { subscribed, tornDown, firstSubscription, firstTeardown };
 }
 
 const created = (threadId: string) =>
@@ -211,7 +226,7 @@ describe('errors and endings of a stream', () => {
   });
 
   it('unsubscribes the backend’s stream when the client disconnects, and keeps serving', async () => {
-    const { backend, log } = scriptedStreams(() => concat(of(created('t')), NEVER));
+    const { backend, log, firstTeardown } = scriptedStreams(() => concat(of(created('t')), NEVER));
     const server = await start(backend);
     const { assistantId, threadId } = await setUp(server);
     const abort = new AbortController();
@@ -227,31 +242,40 @@ describe('errors and endings of a stream', () => {
     expect(log).toEqual({ subscribed: 1, tornDown: 0 });
 
     abort.abort();
-    await vi.waitFor(() => expect(log.tornDown).toBe(1));
+    await firstTeardown;
+    expect(log.tornDown).toBe(1);
     expect((await request(server, 'GET', '/assistants')).status).toBe(200);
   });
 
   it('unsubscribes a plain request too when its client leaves', async () => {
     const backend = fast();
     const log = { subscribed: 0, tornDown: 0 };
+    const { subscribed, tornDown, firstSubscription, firstTeardown } = lifecycle();
     const list = () =>
       new Observable<never>(() => {
         log.subscribed++;
-        return () => log.tornDown++;
+        subscribed();
+        return () => {
+          log.tornDown++;
+          tornDown();
+        };
       });
     const server = await start({ ...backend, assistants: { ...backend.assistants, list } });
     const abort = new AbortController();
     const pending = fetch(`${server.url}/assistants`, { signal: abort.signal });
-    await vi.waitFor(() => expect(log.subscribed).toBe(1));
-    expect(log.tornDown).toBe(0);
+    await firstSubscription;
+    expect(log).toEqual({ subscribed: 1, tornDown: 0 });
     abort.abort();
     await expect(pending).rejects.toThrow();
-    await vi.waitFor(() => expect(log.tornDown).toBe(1));
+    await firstTeardown;
+    expect(log.tornDown).toBe(1);
     expect((await request(server, 'POST', '/threads', {})).status).toBe(200);
   });
 
   it('ends open streams when the server closes, telling them why', async () => {
-    const { backend, log } = scriptedStreams(() => concat(of(created('t')), NEVER));
+    const { backend, log, firstSubscription } = scriptedStreams(() =>
+      concat(of(created('t')), NEVER),
+    );
     const server = await start(backend);
     const { assistantId, threadId } = await setUp(server);
     const response = await request(server, 'POST', `/threads/${threadId}/runs`, {
@@ -259,7 +283,8 @@ describe('errors and endings of a stream', () => {
       stream: true,
     });
     const text = response.text();
-    await vi.waitFor(() => expect(log.subscribed).toBe(1));
+    await firstSubscription;
+    expect(log.subscribed).toBe(1);
     await server.close();
     const events = parseSse(await text);
     expect(events.map((e) => e.event)).toEqual(['thread.run.created', 'error']);
