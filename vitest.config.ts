@@ -48,7 +48,6 @@ export default defineConfig({
           include: endToEnd,
           testTimeout: E2E_TIMEOUT,
           hookTimeout: E2E_TIMEOUT,
-          teardownTimeout: E2E_TIMEOUT,
         },
       },
     ],
