@@ -1,7 +1,7 @@
 import { concatMap, from, map, mergeMap, type Observable, toArray } from 'rxjs';
 import type { AssistantsBackend } from '../backend/AssistantsBackend';
 import { isTerminalStatus } from '../backend/runStatus';
-import type { AssistantStreamEvent, Message, Run, RunStep } from '../backend/types';
+import type { AssistantStreamEvent, Message, Run, RunStatus, RunStep } from '../backend/types';
 import { paginate } from './paginate';
 import type { PollTick } from './pollLoop';
 import { pollRun, runChanged, type ResolvedWatchConfig } from './watchRun';
@@ -93,18 +93,42 @@ function stepEvents(steps: RunStep[], messages: Map<string, Message>, seen: Seen
   return events;
 }
 
-/** The run events a new snapshot calls for, split around the step events. */
+/** The statuses a run reaches again through `queued` after its tool outputs were submitted. */
+const AFTER_SUBMIT = new Set<RunStatus>(['in_progress', 'requires_action', 'completed']);
+/** The statuses a run reaches from `queued` only by working (`in_progress`) first. */
+const AFTER_WORK = new Set<RunStatus>(['requires_action', 'completed']);
+
+/**
+ * The run events a new snapshot calls for, split around the new steps'
+ * events. Statuses that polling skipped but the run must have passed through
+ * are told too, as the API's stream tells them: `queued` after a submit, and
+ * `in_progress` before the run asks for outputs or completes.
+ */
 function runEventsFor(run: Run, seen: Seen): { before: RunEvent[]; after: RunEvent[] } {
   const before: RunEvent[] = [];
   const after: RunEvent[] = [];
+  const as = (status: RunStatus): Run => ({ ...run, status, required_action: null });
+  let previous = seen.run?.status;
   if (!seen.run) {
-    const queued = { ...run, status: 'queued' as const };
-    before.push(event('thread.run.created', queued), event('thread.run.queued', queued));
+    before.push(
+      event('thread.run.created', as('queued')),
+      event('thread.run.queued', as('queued')),
+    );
+    previous = 'queued';
   }
-  if (runChanged(seen.run, run) && (seen.run || run.status !== 'queued')) {
-    // As the API's stream orders them: a run starts working before its steps
-    // appear; it asks for outputs, is queued again or ends after its steps do.
-    (run.status === 'in_progress' ? before : after).push(event(`thread.run.${run.status}`, run));
+  if (runChanged(seen.run, run)) {
+    if (previous === 'requires_action' && AFTER_SUBMIT.has(run.status)) {
+      before.push(event('thread.run.queued', as('queued')));
+      previous = 'queued';
+    }
+    if (previous === 'queued' && AFTER_WORK.has(run.status)) {
+      before.push(event('thread.run.in_progress', as('in_progress')));
+    }
+    if (seen.run || run.status !== 'queued') {
+      // As the API's stream orders them: a run starts working before its new
+      // steps appear; it asks for outputs, is queued again or ends after they do.
+      (run.status === 'in_progress' ? before : after).push(event(`thread.run.${run.status}`, run));
+    }
   }
   seen.run = run;
   return { before, after };
@@ -122,8 +146,13 @@ export function snapshotEvents(
   messages: Map<string, Message>,
   seen: SeenEvents,
 ): RunEvent[] {
+  // Steps seen before move on first (a tool step completes before the run is
+  // queued again), then the run, then the steps it makes.
+  const known = steps.filter((step) => seen.steps.has(step.id));
+  const fresh = steps.filter((step) => !seen.steps.has(step.id));
+  const progress = stepEvents(known, messages, seen);
   const { before, after } = runEventsFor(run, seen);
-  return [...before, ...stepEvents(steps, messages, seen), ...after];
+  return [...progress, ...before, ...stepEvents(fresh, messages, seen), ...after];
 }
 
 /**

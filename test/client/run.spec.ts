@@ -97,10 +97,14 @@ describe('run: the tool loop', () => {
         ],
       },
     ]);
+    // Polling tells the statuses the run passed through between polls, as a stream would.
     expect(events.map((e) => e.event)).toEqual([
       'thread.run.created',
       'thread.run.queued',
+      'thread.run.in_progress',
       'thread.run.requires_action',
+      'thread.run.queued',
+      'thread.run.in_progress',
       'thread.run.completed',
     ]);
   });
@@ -185,9 +189,10 @@ describe('run: ownership', () => {
     testScheduler().run(({ expectObservable, flush }) => {
       const { rx, cancels } = toolRun([{ id: 'call_1', name: 'slow', arguments: '{}' }]);
       const run$ = start(rx, { tools: { slow: () => NEVER } });
-      expectObservable(run$.pipe(map((e) => e.event)), '^ 50ms !').toBe('(abc)', {
+      expectObservable(run$.pipe(map((e) => e.event)), '^ 50ms !').toBe('(abic)', {
         a: 'thread.run.created',
         b: 'thread.run.queued',
+        i: 'thread.run.in_progress',
         c: 'thread.run.requires_action',
       });
       flush();
@@ -203,9 +208,10 @@ describe('run: ownership', () => {
     testScheduler().run(({ expectObservable, flush }) => {
       const kept = toolRun([{ id: 'call_1', name: 'slow', arguments: '{}' }]);
       const run$ = start(kept.rx, { tools: { slow: () => NEVER }, cancelOnUnsubscribe: false });
-      expectObservable(run$.pipe(map((e) => e.event)), '^ 50ms !').toBe('(abc)', {
+      expectObservable(run$.pipe(map((e) => e.event)), '^ 50ms !').toBe('(abic)', {
         a: 'thread.run.created',
         b: 'thread.run.queued',
+        i: 'thread.run.in_progress',
         c: 'thread.run.requires_action',
       });
       flush();

@@ -109,7 +109,7 @@ describe('runs.events', () => {
     ]);
   });
 
-  it('emits created and queued before any step event when the first poll finds a run under way', () => {
+  it('emits created, queued and in_progress before any step event when the first poll finds a run under way', () => {
     const { rx } = scripted([
       {
         run: runWith('completed'),
@@ -121,6 +121,7 @@ describe('runs.events', () => {
     expect(names(events)).toEqual([
       'thread.run.created',
       'thread.run.queued',
+      'thread.run.in_progress',
       'thread.run.step.created',
       'thread.message.created',
       'thread.message.in_progress',
@@ -130,6 +131,34 @@ describe('runs.events', () => {
     ]);
     expect((events[0]!.data as Run).status).toBe('queued');
     expect((events[1]!.data as Run).status).toBe('queued');
+    expect((events[2]!.data as Run).status).toBe('in_progress');
+  });
+
+  it('after a submit, tells the tool step complete before the run is queued and works again', () => {
+    const call = { id: 'call_1', name: 'add', arguments: '{}' };
+    const toolStep = (status: RunStep['status']): RunStep =>
+      ({
+        ...messageStep('step_1', 'msg_0', status),
+        type: 'tool_calls',
+        step_details: {
+          type: 'tool_calls',
+          tool_calls: [{ ...call, type: 'function', function: { ...call, output: null } }],
+        },
+      }) as RunStep;
+    const { rx } = scripted([
+      { run: requiresAction([call]), steps: [toolStep('in_progress')] },
+      // The next poll finds the outputs taken and the run working again.
+      { run: runWith('in_progress'), steps: [toolStep('completed')] },
+      { run: runWith('completed'), steps: [toolStep('completed')] },
+    ]);
+    const events = names(collect(rx));
+    expect(events.slice(events.indexOf('thread.run.requires_action'))).toEqual([
+      'thread.run.requires_action',
+      'thread.run.step.completed',
+      'thread.run.queued',
+      'thread.run.in_progress',
+      'thread.run.completed',
+    ]);
   });
 
   it('puts requires_action after the tool_calls step it announces', () => {
@@ -192,9 +221,10 @@ describe('runs.events', () => {
         { run: runWith('queued'), steps: [] },
         { run: runWith('completed'), steps: [] },
       ]);
-      expectObservable(rx.runs.events('thread_1', 'run_1')).toBe('(ab) 16ms (c|)', {
+      expectObservable(rx.runs.events('thread_1', 'run_1')).toBe('(ab) 16ms (ic|)', {
         a: { event: 'thread.run.created', data: runWith('queued') },
         b: { event: 'thread.run.queued', data: runWith('queued') },
+        i: { event: 'thread.run.in_progress', data: runWith('in_progress') },
         c: { event: 'thread.run.completed', data: runWith('completed') },
       });
     });

@@ -328,6 +328,7 @@ const HELLO_ENDED = [
 const HELLO_STORY = [
   'thread.run.created',
   'thread.run.queued',
+  'thread.run.in_progress',
   'thread.run.step.created',
   'thread.message.created',
   'thread.message.in_progress',
@@ -390,6 +391,7 @@ describe('localBackend: a repeated streaming request streams the existing run', 
     expect(again.names()).toEqual([
       'thread.run.created',
       'thread.run.queued',
+      'thread.run.in_progress',
       'thread.run.step.created',
       'thread.run.step.in_progress',
       'thread.run.requires_action',
