@@ -11,6 +11,7 @@ const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta
 const endToEnd = [
   'test/server/**/*.spec.ts',
   'test/project/**/*.spec.ts',
+  'test/chaos/**/*.spec.ts',
   'test/local/chatRuntime.spec.ts',
   'test/local/models/chatCompletionsModel.spec.ts',
   'test/local/models/responsesModel.spec.ts',
