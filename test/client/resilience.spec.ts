@@ -3,7 +3,8 @@ import type { Observable } from 'rxjs';
 import { defer, of, throwError } from 'rxjs';
 import { rxAssistants } from '../../src/client';
 import type { Page, RequestOptions, RunRetrieval } from '../../src/backend';
-import type { Run, RunStep } from '../../src/backend/types';
+import type { Assistant, Run, RunStep } from '../../src/backend/types';
+import { APIConnectionError, APIUserAbortError } from 'openai';
 import { BackendError } from '../../src/errors';
 import { fakeBackend, requiresAction, retrieval, runWith } from '../support/fixtures';
 import { testScheduler } from '../support/scheduler';
@@ -77,6 +78,32 @@ describe('reads are retried', () => {
       });
       scheduler.flush();
       expect(calls).toEqual([0, 300, 2300]);
+    });
+  });
+
+  it("retries the SDK's own connection errors (they set no name)", () => {
+    testScheduler().run(({ expectObservable }) => {
+      let calls = 0;
+      const retrieve = () =>
+        defer(() =>
+          ++calls === 1
+            ? throwError(() => new APIConnectionError({ message: 'Connection error.' }))
+            : of(retrieval(runWith('completed'))),
+        );
+      const rx = rxAssistants(fakeBackend({ runs: { retrieve } }), { retry });
+      expectObservable(rx.runs.retrieve('thread_1', 'run_1')).toBe('50ms (a|)', {
+        a: runWith('completed'),
+      });
+    });
+  });
+
+  it('never retries an abort', () => {
+    testScheduler().run(({ expectObservable }) => {
+      const abort = new APIUserAbortError();
+      const rx = rxAssistants(fakeBackend({ runs: { retrieve: () => throwError(() => abort) } }), {
+        retry,
+      });
+      expectObservable(rx.runs.retrieve('thread_1', 'run_1')).toBe('#', undefined, abort);
     });
   });
 
@@ -206,7 +233,10 @@ describe('the gate', () => {
           runs: { retrieve: limited },
           assistants: {
             retrieve: () =>
-              defer(() => (other.push(scheduler.now()), of({ id: 'asst_1' } as never))),
+              defer(() => {
+                other.push(scheduler.now());
+                return of({ id: 'asst_1' } as Assistant);
+              }),
           },
         }),
         { retry },

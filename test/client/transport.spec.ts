@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { map, type Observable, take, throwError, concat } from 'rxjs';
-import { rxAssistants, type RxAssistants, type Transport } from '../../src/client';
+import { concat, defer, map, NEVER, type Observable, take, throwError } from 'rxjs';
+import { BackendError, StreamInterruptedError } from '../../src/errors';
+import { rxAssistants, type RunOptions, type RxAssistants, type Transport } from '../../src/client';
 import type { AssistantsBackend, StreamingBackend } from '../../src/backend';
 import type { AssistantStreamEvent } from '../../src/backend/types';
 import { localBackend, tutorModel } from '../../src/local';
@@ -22,6 +23,7 @@ interface Seen {
 function quizScenario(
   transport: Transport,
   wrap: (b: AssistantsBackend) => AssistantsBackend = (b) => b,
+  options: RunOptions = {},
 ) {
   const seen: Seen[] = [];
   const calls = { submits: 0, streamedSubmits: 0 };
@@ -50,6 +52,8 @@ function quizScenario(
     rx.ask('asst_1', 'Quiz me, please!', {
       transport,
       tools: { display_quiz: () => ({ score: '2/2' }) },
+      retry: { random: () => 0.5, initialDelay: 10 },
+      ...options,
     }).subscribe({
       next: (event) => seen.push({ at: scheduler.now(), event }),
       error: (error: unknown) => seen.push({ at: scheduler.now(), error }),
@@ -146,5 +150,153 @@ describe('transports', () => {
       .events('thread_1', 'run_1', { transport: 'auto' })
       .pipe(map((e) => e.event));
     expect(events$).toBeDefined();
+  });
+
+  it("never takes a tool error for a broken stream under 'auto': onToolError 'fail' ends the run", () => {
+    const { seen, calls } = quizScenario('auto', undefined, {
+      tools: {
+        display_quiz: () => {
+          throw new Error('no screen');
+        },
+      },
+      onToolError: 'fail',
+    });
+    expect((seen.at(-1)!.error as Error).name).toBe('ToolCallError');
+    expect(calls).toEqual({ submits: 0, streamedSubmits: 0 });
+  });
+
+  it('resubmits, with the same key, tool outputs whose streamed submit was lost before it arrived', () => {
+    const complete = withoutDeltas(quizScenario('stream').seen);
+    let attempts = 0;
+    const keys: Array<string | undefined> = [];
+    const losing = (backend: AssistantsBackend): AssistantsBackend => ({
+      ...backend,
+      streaming: {
+        ...backend.streaming!,
+        submitToolOutputs: (threadId, runId, params, options) =>
+          defer(() => {
+            keys.push(options?.idempotencyKey);
+            return ++attempts === 1
+              ? throwError(() => new TypeError('fetch failed'))
+              : backend.streaming!.submitToolOutputs(threadId, runId, params, options);
+          }),
+      },
+    });
+    for (const transport of ['stream', 'auto'] as const) {
+      attempts = 0;
+      keys.length = 0;
+      const { seen } = quizScenario(transport, losing);
+      expect(seen.filter((s) => s.error)).toEqual([]);
+      expect(withoutDeltas(seen)).toEqual(complete);
+      expect(keys).toHaveLength(2);
+      expect(keys[1]).toBe(keys[0]);
+    }
+  });
+
+  it('counts a streamed submit whose answer was lost as done, and follows the run by polling', () => {
+    const complete = withoutDeltas(quizScenario('stream').seen);
+    let submits = 0;
+    const answerLost = (backend: AssistantsBackend): AssistantsBackend => ({
+      ...backend,
+      streaming: {
+        ...backend.streaming!,
+        // The server takes the outputs; its answer never arrives.
+        submitToolOutputs: (...a) =>
+          defer(() => {
+            submits++;
+            backend.streaming!.submitToolOutputs(...a).subscribe();
+            return throwError(() => Object.assign(new Error('Bad gateway'), { status: 502 }));
+          }),
+      },
+    });
+    const { seen } = quizScenario('stream', answerLost);
+    expect(seen.filter((s) => s.error)).toEqual([]);
+    expect(withoutDeltas(seen)).toEqual(complete);
+    expect(submits).toBe(1);
+  });
+
+  it("keeps one deadline under 'stream': a stream that stalls fails with RunTimeoutError and the run is cancelled", () => {
+    let cancels = 0;
+    const stalling = (backend: AssistantsBackend): AssistantsBackend => ({
+      ...backend,
+      runs: { ...backend.runs, cancel: (...a) => (cancels++, backend.runs.cancel(...a)) },
+      streaming: {
+        ...backend.streaming!,
+        createRun: (threadId, params, options) =>
+          concat(backend.streaming!.createRun(threadId, params, options).pipe(take(3)), NEVER),
+      },
+    });
+    const { seen } = quizScenario('stream', stalling, { timeout: 100 });
+    const last = seen.at(-1)!;
+    expect((last.error as Error).name).toBe('RunTimeoutError');
+    expect(last.at).toBe(100);
+    expect(cancels).toBe(1);
+  });
+
+  it("raises StreamInterruptedError under 'stream' when the server dies mid-stream", () => {
+    const dying = (backend: AssistantsBackend): AssistantsBackend => ({
+      ...backend,
+      streaming: {
+        ...backend.streaming!,
+        createRun: (threadId, params, options) =>
+          concat(
+            backend.streaming!.createRun(threadId, params, options).pipe(take(3)),
+            throwError(() => new TypeError('terminated')),
+          ),
+      },
+    });
+    const { seen } = quizScenario('stream', dying);
+    const error = seen.at(-1)!.error as Error;
+    expect(error).toBeInstanceOf(StreamInterruptedError);
+    expect((error.cause as Error).message).toBe('terminated');
+  });
+
+  it('takes the terminal event name over a status that lags in its data', () => {
+    const lagging = (backend: AssistantsBackend): AssistantsBackend => ({
+      ...backend,
+      streaming: {
+        ...backend.streaming!,
+        submitToolOutputs: (...a) =>
+          backend
+            .streaming!.submitToolOutputs(...a)
+            .pipe(
+              map((event) =>
+                event.event === 'thread.run.completed'
+                  ? ({ ...event, data: { ...event.data, status: 'in_progress' } } as typeof event)
+                  : event,
+              ),
+            ),
+      },
+    });
+    const { seen } = quizScenario('stream', lagging);
+    expect(seen.filter((s) => s.error)).toEqual([]);
+    const last = seen.at(-1)!.event!;
+    expect(last.event).toBe('thread.run.completed');
+    expect((last.data as { status: string }).status).toBe('completed');
+  });
+
+  it("polls under 'auto' when the server refuses to stream", () => {
+    let streamed = 0;
+    const refusing = (backend: AssistantsBackend): AssistantsBackend => ({
+      ...backend,
+      streaming: {
+        ...backend.streaming!,
+        createRun: () =>
+          defer(() => {
+            streamed++;
+            return throwError(
+              () =>
+                new BackendError({
+                  status: 400,
+                  message: 'Streaming is not supported by this server.',
+                  param: 'stream',
+                }),
+            );
+          }),
+      },
+    });
+    const { seen } = quizScenario('auto', refusing);
+    expect(withoutDeltas(seen)).toEqual(withoutDeltas(quizScenario('poll').seen));
+    expect(streamed).toBe(1);
   });
 });
