@@ -43,7 +43,7 @@ function accumulate<I>(
  * with a {@link RunResult} per input seen, in input order (whatever order the
  * runs finished in), and completes. An input whose run stream failed keeps
  * what it saw before, plus `error`. An input whose run stream emitted nothing
- * has no result.
+ * has a result too: {@link fanOutRuns} tells it as an error.
  *
  * Only the last run snapshot, the replies and the error are kept, not every
  * event, so thousands of runs stay within bounded memory.

@@ -6,7 +6,9 @@ import {
   of,
   type ObservableInput,
   type OperatorFunction,
+  throwIfEmpty,
 } from 'rxjs';
+import { RxAssistantsError } from '../errors/RxAssistantsError';
 import type { AssistantStreamEvent } from '../backend/types';
 
 /** One value emitted by the run stream of one input of {@link fanOutRuns}. */
@@ -45,7 +47,8 @@ export interface FanOutRunsConfig {
  * Maps each input to a run stream and merges those streams, at most
  * `concurrency` at a time. Each value is tagged `{ index, input, event }`.
  *
- * A run stream that errors (or a `project` that throws) becomes one
+ * A run stream that errors (or a `project` that throws, or that ends without
+ * emitting anything, which leaves no trace of its input otherwise) becomes one
  * `{ index, input, error }` item and ends there: its siblings and the output
  * go on. The output completes when the source and every run stream have.
  *
@@ -86,6 +89,12 @@ export function fanOutRuns<I, E = AssistantStreamEvent>(
   return mergeMap(
     (input: I, index: number) =>
       defer(() => project(input, index)).pipe(
+        throwIfEmpty(
+          () =>
+            new RxAssistantsError(
+              `fanOutRuns: the run stream of input ${index} ended without emitting anything`,
+            ),
+        ),
         map((event): FanOutItem<I, E> => ({ index, input, event })),
         catchError((error: unknown) => of<FanOutItem<I, E>>({ index, input, error })),
       ),

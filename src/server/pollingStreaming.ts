@@ -34,11 +34,13 @@ export function pollingStreaming(
     }).pipe(toArray());
 
   return {
-    createRun: (threadId, params) =>
-      backend.runs.create(threadId, params).pipe(concatMap((run) => events(threadId, run.id))),
-    createThreadAndRun: (params) =>
+    createRun: (threadId, params, options) =>
+      backend.runs
+        .create(threadId, params, options)
+        .pipe(concatMap((run) => events(threadId, run.id))),
+    createThreadAndRun: (params, options) =>
       backend.threads
-        .createAndRun(params)
+        .createAndRun(params, options)
         .pipe(
           concatMap((run) =>
             backend.threads
@@ -53,13 +55,13 @@ export function pollingStreaming(
               ),
           ),
         ),
-    submitToolOutputs: (threadId, runId, params) =>
+    submitToolOutputs: (threadId, runId, params, options) =>
       // What happened before the submit is not news: the poller starts from it.
       forkJoin([backend.runs.retrieve(threadId, runId), stepsOf(threadId, runId)]).pipe(
         map(([{ run }, steps]) => seenBefore(run, steps)),
         concatMap((seen) =>
           backend.runs
-            .submitToolOutputs(threadId, runId, params)
+            .submitToolOutputs(threadId, runId, params, options)
             .pipe(concatMap(() => events(threadId, runId, seen))),
         ),
       ),

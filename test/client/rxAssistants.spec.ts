@@ -20,6 +20,8 @@ import {
   type TimelineBackend,
   type TimelineBackendConfig,
 } from '../../src/testing';
+import { localBackend } from '../../src/local';
+import { counterIds } from '../local/scriptedModel';
 import { testScheduler } from '../support/scheduler';
 
 interface Seen<T> {
@@ -75,6 +77,19 @@ describe('rxAssistants', () => {
       ),
     );
     expect(values(seen)).toEqual([5, 'Tutor', 'a', 'b', 'c', 'd', 'e']);
+  });
+
+  it('follows every page backwards from a before cursor', () => {
+    const rx = rxAssistants(localBackend({ ids: counterIds() }));
+    const names: Array<string | null> = [];
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'f']) {
+      rx.assistants.create({ model: 'tutor', name }).subscribe();
+    }
+    // Before f, two at a time, in ascending order: [d e], then [b c], then [a].
+    rx.assistants
+      .list({ order: 'asc', limit: 2, before: 'asst_6' })
+      .subscribe((assistant) => names.push(assistant.name));
+    expect(names).toEqual(['d', 'e', 'b', 'c', 'a']);
   });
 
   it('asks on a new thread and streams the run, at exact virtual times, to its reply', () => {

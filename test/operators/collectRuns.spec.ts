@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { from, Subject } from 'rxjs';
 import type { AssistantStreamEvent } from '../../src/backend/types';
 import { collectRuns, fanOutRuns, type FanOutItem, type RunResult } from '../../src/operators';
+import { RxAssistantsError } from '../../src/errors';
 import { testScheduler } from '../support/scheduler';
 import { event, message, run } from './fixtures';
 
@@ -57,6 +58,35 @@ describe('collectRuns', () => {
         { index: 3, input: 'q3', run: undefined, replies: [], text: '' },
       ];
       expectObservable(result).toBe(expected, { r: results });
+    });
+  });
+
+  it('keeps a result for an input whose run stream emitted nothing, with the reason', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const done = event('thread.run.completed', run('completed', { id: 'run_0' }));
+      const streams = [
+        cold<AssistantStreamEvent>('-a|', { a: done }),
+        cold<AssistantStreamEvent>('--|'),
+      ];
+      const results$ = from(['q0', 'q1']).pipe(
+        fanOutRuns((_input: string, index: number) => streams[index]!),
+        collectRuns(),
+      );
+      expectObservable(results$).toBe('--(a|)', {
+        a: [
+          { index: 0, input: 'q0', run: done.data, replies: [], text: '' },
+          {
+            index: 1,
+            input: 'q1',
+            run: undefined,
+            replies: [],
+            text: '',
+            error: new RxAssistantsError(
+              'fanOutRuns: the run stream of input 1 ended without emitting anything',
+            ),
+          },
+        ],
+      });
     });
   });
 
