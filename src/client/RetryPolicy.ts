@@ -9,6 +9,18 @@ import type { SchedulerLike } from 'rxjs';
  * The wait before retry `n` (from 0) is drawn uniformly from
  * `[0, min(maxDelay, initialDelay × 2ⁿ))` ("full jitter"), unless the server
  * said how long to wait (`retry-after-ms` or `Retry-After`, up to a minute).
+ *
+ * ## Example
+ *
+ * ```ts
+ * import OpenAI from 'openai';
+ * import { rxAssistants } from 'rx-assistants';
+ *
+ * const rx = rxAssistants(new OpenAI({ baseURL: 'http://127.0.0.1:8787/v1', apiKey: 'key' }), {
+ *   retry: { retries: 5, initialDelay: 250, maxDelay: 10_000 },
+ *   maxInFlight: 16,
+ * });
+ * ```
  */
 export interface RetryConfig {
   /**

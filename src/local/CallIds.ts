@@ -16,6 +16,10 @@ const MAX_DRAWS = 100;
  * ## Example
  *
  * ```ts
+ * import { CallIds } from 'src/local/CallIds';
+ * import { memoryStore } from 'rx-assistants/local';
+ *
+ * const runtime = { store: memoryStore(), now: () => 0, newId: (p: string) => `${p}_${Math.random()}` };
  * const ids = new CallIds(runtime);
  * ids.claim('call_1'); // 'call_1'
  * ids.claim('call_1'); // a new id, such as 'call_Xb3...'

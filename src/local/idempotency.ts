@@ -42,7 +42,7 @@ export interface IdempotencyKeys {
  * ## Example
  *
  * ```ts
- * import { idempotencyKeys } from './idempotency';
+ * import { idempotencyKeys } from 'src/local/idempotency';
  *
  * const keys = idempotencyKeys({ maxKeys: 10_000, ttl: 86_400_000, now: () => 0 });
  * const create = () => ({ id: Math.random().toString(36) });

@@ -43,7 +43,7 @@ const isCount = (value: unknown): value is number =>
  * ## Example
  *
  * ```ts
- * import { checkModelEvent } from './modelEvents';
+ * import { checkModelEvent } from 'src/local/modelEvents';
  *
  * checkModelEvent({ type: 'text', delta: 'Hi' }); // { type: 'text', delta: 'Hi' }
  * checkModelEvent({ type: 'foo' }); // throws "The model sent an event of unknown type 'foo'."
@@ -104,7 +104,7 @@ export function checkModelEvent(event: unknown): ModelEvent {
  * ## Example
  *
  * ```ts
- * import { checkCallsNamed } from './modelEvents';
+ * import { checkCallsNamed } from 'src/local/modelEvents';
  *
  * checkCallsNamed(new Map([[0, { name: 'add' }]])); // fine
  * checkCallsNamed(new Map([[0, { name: '' }]])); // throws: tool call (index 0) has no name
