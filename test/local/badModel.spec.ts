@@ -13,18 +13,7 @@ import type { AssistantStreamEvent, Message, Run, RunStep } from '../../src/back
 import { localBackend, type ModelAdapter, type ModelEvent } from '../../src/local';
 import { testScheduler } from '../support/scheduler';
 import { counterIds, say, scriptedModel } from './scriptedModel';
-
-/** Subscribes to one request of the port; the local backend answers synchronously. */
-function ok<T>(request: Observable<T>): T {
-  let outcome: { value: T } | { error: unknown } | undefined;
-  request.subscribe({
-    next: (value) => (outcome = { value }),
-    error: (error: unknown) => (outcome = { error }),
-  });
-  if (!outcome) throw new Error('the request did not answer synchronously');
-  if ('error' in outcome) throw outcome.error;
-  return outcome.value;
-}
+import { ok } from '../support/settle';
 
 /** `events` (which may be anything a buggy model sends), one every 5 ms of the scheduler. */
 const paced = (scheduler: SchedulerLike, events: unknown[]) => () =>

@@ -6,25 +6,9 @@ import { BackendError } from '../../src/errors/BackendError';
 import { localBackend, type LocalLimits, memoryStore, type ModelEvent } from '../../src/local';
 import { testScheduler } from '../support/scheduler';
 import { counterIds, say, scriptedModel } from './scriptedModel';
+import { ok, settle } from '../support/settle';
 
 type Turn = Parameters<typeof scriptedModel>[0][number];
-
-/** Subscribes to one request; the local backend answers synchronously. */
-function settle<T>(request: Observable<T>): { value: T } | { error: unknown } {
-  let outcome: { value: T } | { error: unknown } | undefined;
-  request.subscribe({
-    next: (value) => (outcome = { value }),
-    error: (error) => (outcome = { error }),
-  });
-  if (!outcome) throw new Error('the request did not answer synchronously');
-  return outcome;
-}
-
-const ok = <T>(request: Observable<T>): T => {
-  const outcome = settle(request);
-  if ('error' in outcome) throw outcome.error;
-  return outcome.value;
-};
 
 const failure = (request: Observable<unknown>): BackendError => {
   const outcome = settle(request);

@@ -21,6 +21,7 @@ import {
 } from '../../src/local';
 import { testScheduler } from '../support/scheduler';
 import { say, scriptedModel } from './scriptedModel';
+import { ok, settle } from '../support/settle';
 
 type Turn = Parameters<typeof scriptedModel>[0][number];
 type Call = (b: AssistantsBackend) => Observable<unknown>;
@@ -34,23 +35,6 @@ const counterIds = () => {
     counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
     return `${prefix}_${counts.get(prefix)}`;
   };
-};
-
-/** Subscribes to one request of the port; the local backend answers synchronously. */
-function settle<T>(request: Observable<T>): { value: T } | { error: unknown } {
-  let outcome: { value: T } | { error: unknown } | undefined;
-  request.subscribe({
-    next: (value) => (outcome = { value }),
-    error: (error) => (outcome = { error }),
-  });
-  if (!outcome) throw new Error('the request did not answer synchronously');
-  return outcome;
-}
-
-const ok = <T>(request: Observable<T>): T => {
-  const outcome = settle(request);
-  if ('error' in outcome) throw outcome.error;
-  return outcome.value;
 };
 
 /** `events` after `ms` of the scheduler. */

@@ -23,6 +23,7 @@ import {
 import { quizTool } from '../support/quizTool';
 import { testScheduler } from '../support/scheduler';
 import { counterIds, say, scriptedModel } from './scriptedModel';
+import { ok } from '../support/settle';
 
 interface Seen<T> {
   at: number;
@@ -228,18 +229,6 @@ describe('the run engine', () => {
     expect(requests).toHaveLength(1);
   });
 });
-
-/** Subscribes to one request of the port; the local backend answers synchronously. */
-function ok<T>(request: Observable<T>): T {
-  let outcome: { value: T } | { error: unknown } | undefined;
-  request.subscribe({
-    next: (value) => (outcome = { value }),
-    error: (error: unknown) => (outcome = { error }),
-  });
-  if (!outcome) throw new Error('the request did not answer synchronously');
-  if ('error' in outcome) throw outcome.error;
-  return outcome.value;
-}
 
 /** A local backend with counter ids on a virtual clock that `advanceTo` moves, and asst_1. */
 function world(model: ModelAdapter | ((scheduler: SchedulerLike) => ModelAdapter)) {
