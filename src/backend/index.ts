@@ -13,5 +13,6 @@ export type {
   RequestOptions,
 } from './AssistantsBackend';
 export { openaiBackend, isAssistantsBackend } from './openaiBackend';
+export { runEvent, type RunEventName, type RunEventOf } from './runEvent';
 export { TERMINAL_RUN_STATUSES, isTerminalStatus, isRunEvent, terminalRunOf } from './runStatus';
 export type * from './types';

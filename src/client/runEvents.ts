@@ -1,5 +1,6 @@
 import { concatMap, from, map, mergeMap, type Observable, toArray } from 'rxjs';
 import type { AssistantsBackend } from '../backend/AssistantsBackend';
+import { runEvent } from '../backend/runEvent';
 import { isTerminalStatus } from '../backend/runStatus';
 import type { AssistantStreamEvent, Message, Run, RunStatus, RunStep } from '../backend/types';
 import { paginate } from './paginate';
@@ -8,8 +9,6 @@ import { pollRun, runChanged, type ResolvedWatchConfig } from './watchRun';
 
 /** Any event of a run's stream; the SDK's own `AssistantStreamEvent`. */
 export type RunEvent = AssistantStreamEvent;
-
-const event = (name: string, data: unknown) => ({ event: name, data }) as RunEvent;
 
 const messageIdOf = (step: RunStep): string | undefined =>
   step.step_details.type === 'message_creation'
@@ -66,27 +65,27 @@ function stepEvents(steps: RunStep[], messages: Map<string, Message>, seen: Seen
   const events: RunEvent[] = [];
   for (const step of steps) {
     const before = seen.steps.get(step.id);
-    if (before === undefined) events.push(event('thread.run.step.created', step));
+    if (before === undefined) events.push(runEvent('thread.run.step.created', step));
     if ((before === undefined || before === 'created') && step.status === 'in_progress') {
-      events.push(event('thread.run.step.in_progress', step));
+      events.push(runEvent('thread.run.step.in_progress', step));
     }
     const id = messageIdOf(step);
     const message = id ? messages.get(id) : undefined;
     if (id && message) {
       const state = seen.messages.get(id);
-      if (state === undefined) events.push(event('thread.message.created', message));
+      if (state === undefined) events.push(runEvent('thread.message.created', message));
       if (state === undefined || state === 'created') {
-        events.push(event('thread.message.in_progress', { ...message, status: 'in_progress' }));
+        events.push(runEvent('thread.message.in_progress', { ...message, status: 'in_progress' }));
       }
       const ended = step.status !== 'in_progress' || message.status !== 'in_progress';
       if (ended) {
         const name = message.status === 'incomplete' ? 'incomplete' : 'completed';
-        events.push(event(`thread.message.${name}`, message));
+        events.push(runEvent(`thread.message.${name}` as const, message));
       }
       seen.messages.set(id, ended ? 'done' : 'in_progress');
     }
     if (step.status !== before && step.status !== 'in_progress') {
-      events.push(event(`thread.run.step.${step.status}`, step));
+      events.push(runEvent(`thread.run.step.${step.status}`, step));
     }
     seen.steps.set(step.id, step.status);
   }
@@ -111,23 +110,25 @@ function runEventsFor(run: Run, seen: Seen): { before: RunEvent[]; after: RunEve
   let previous = seen.run?.status;
   if (!seen.run) {
     before.push(
-      event('thread.run.created', as('queued')),
-      event('thread.run.queued', as('queued')),
+      runEvent('thread.run.created', as('queued')),
+      runEvent('thread.run.queued', as('queued')),
     );
     previous = 'queued';
   }
   if (runChanged(seen.run, run)) {
     if (previous === 'requires_action' && AFTER_SUBMIT.has(run.status)) {
-      before.push(event('thread.run.queued', as('queued')));
+      before.push(runEvent('thread.run.queued', as('queued')));
       previous = 'queued';
     }
     if (previous === 'queued' && AFTER_WORK.has(run.status)) {
-      before.push(event('thread.run.in_progress', as('in_progress')));
+      before.push(runEvent('thread.run.in_progress', as('in_progress')));
     }
     if (seen.run || run.status !== 'queued') {
       // As the API's stream orders them: a run starts working before its new
       // steps appear; it asks for outputs, is queued again or ends after they do.
-      (run.status === 'in_progress' ? before : after).push(event(`thread.run.${run.status}`, run));
+      (run.status === 'in_progress' ? before : after).push(
+        runEvent(`thread.run.${run.status}`, run),
+      );
     }
   }
   seen.run = run;

@@ -1,6 +1,7 @@
 import { concat, concatMap, forkJoin, map, of, takeWhile, toArray } from 'rxjs';
 import type { AssistantsBackend, StreamingBackend } from '../backend/AssistantsBackend';
-import type { AssistantStreamEvent, Run, RunStep } from '../backend/types';
+import type { Run, RunStep } from '../backend/types';
+import { runEvent } from '../backend/runEvent';
 import { paginate } from '../client/paginate';
 import { nothingSeen, pollRunEvents, type SeenEvents } from '../client/runEvents';
 import type { ResolvedWatchConfig } from '../client/watchRun';
@@ -47,10 +48,7 @@ export function pollingStreaming(
               .retrieve(run.thread_id)
               .pipe(
                 concatMap((thread) =>
-                  concat(
-                    of({ event: 'thread.created', data: thread } as AssistantStreamEvent),
-                    events(run.thread_id, run.id),
-                  ),
+                  concat(of(runEvent('thread.created', thread)), events(run.thread_id, run.id)),
                 ),
               ),
           ),
