@@ -25,13 +25,33 @@ export interface ToolCallContext {
 }
 
 /**
- * Answers one function tool call. It receives the parsed JSON arguments and
- * may return a value, a Promise or an Observable (its last value counts). The
- * output is JSON-encoded unless it is already a string; `undefined` becomes
- * an empty string.
+ * Answers one function tool call. It receives the parsed JSON arguments
+ * (`unknown` unless you say what they are) and may return a value, a Promise
+ * or an Observable (its last value counts). The output is JSON-encoded unless
+ * it is already a string; `undefined` becomes an empty string.
+ *
+ * The arguments come from the model: annotate them with the type your
+ * function tool's JSON schema describes, or check them.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import type { ToolHandler, ToolHandlers } from 'rx-assistants';
+ *
+ * const getWeather: ToolHandler<{ city: string }> = async ({ city }, { signal }) => {
+ *   const response = await fetch(`https://weather.example/${city}`, { signal });
+ *   return response.json();
+ * };
+ * const tools: ToolHandlers = {
+ *   get_weather: getWeather,
+ *   add: ({ a, b }: { a: number; b: number }) => a + b,
+ * };
+ * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type ToolHandler<A = any> = (args: A, context: ToolCallContext) => unknown;
+export type ToolHandler<A = unknown> = {
+  // A method, so that a handler of any argument type fits in `ToolHandlers`.
+  handle(args: A, context: ToolCallContext): unknown;
+}['handle'];
 
 /** Handlers by function name. */
 export type ToolHandlers = Record<string, ToolHandler>;
