@@ -1,7 +1,7 @@
 import { concatMap, from, map, mergeMap, type Observable, toArray } from 'rxjs';
 import type { AssistantsBackend } from '../backend/AssistantsBackend';
 import { runEvent } from '../backend/runEvent';
-import { isTerminalStatus } from '../backend/runStatus';
+import { isRunEvent, isTerminalStatus } from '../backend/runStatus';
 import type { AssistantStreamEvent, Message, Run, RunStatus, RunStep } from '../backend/types';
 import { paginate } from './paginate';
 import type { PollTick } from './pollLoop';
@@ -33,21 +33,30 @@ export const nothingSeen = (): SeenEvents => ({ steps: new Map(), messages: new 
  * Records an event (from a stream or from polling) in `seen`, so that polling
  * can take over a stream without repeating what it reported.
  */
-export function recordEvent(seen: SeenEvents, { event: name, data }: RunEvent): void {
-  if (name.startsWith('thread.run.step.')) {
-    if (name !== 'thread.run.step.delta') {
-      const step = data as RunStep;
-      seen.steps.set(step.id, name === 'thread.run.step.created' ? 'created' : step.status);
-    }
-  } else if (name.startsWith('thread.run.')) {
-    seen.run = data as Run;
-  } else if (name === 'thread.message.created' || name === 'thread.message.in_progress') {
-    seen.messages.set(
-      (data as Message).id,
-      name === 'thread.message.created' ? 'created' : 'in_progress',
-    );
-  } else if (name === 'thread.message.completed' || name === 'thread.message.incomplete') {
-    seen.messages.set((data as Message).id, 'done');
+export function recordEvent(seen: SeenEvents, event: RunEvent): void {
+  switch (event.event) {
+    case 'thread.run.step.created':
+      seen.steps.set(event.data.id, 'created');
+      break;
+    case 'thread.run.step.in_progress':
+    case 'thread.run.step.completed':
+    case 'thread.run.step.failed':
+    case 'thread.run.step.cancelled':
+    case 'thread.run.step.expired':
+      seen.steps.set(event.data.id, event.data.status);
+      break;
+    case 'thread.message.created':
+      seen.messages.set(event.data.id, 'created');
+      break;
+    case 'thread.message.in_progress':
+      seen.messages.set(event.data.id, 'in_progress');
+      break;
+    case 'thread.message.completed':
+    case 'thread.message.incomplete':
+      seen.messages.set(event.data.id, 'done');
+      break;
+    default:
+      if (isRunEvent(event)) seen.run = event.data;
   }
 }
 

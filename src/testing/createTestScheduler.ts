@@ -9,7 +9,7 @@ function stripStacks(value: unknown, seen = new WeakMap<object, unknown>()): unk
   if (value instanceof Error) {
     const copy: Record<string, unknown> = { name: value.name, message: value.message };
     seen.set(value, copy);
-    for (const key of Object.keys(value)) copy[key] = stripStacks((value as never)[key], seen);
+    for (const [key, item] of Object.entries(value)) copy[key] = stripStacks(item, seen);
     if (value.cause !== undefined) copy['cause'] = stripStacks(value.cause, seen);
     return copy;
   }
@@ -30,11 +30,13 @@ function isDeepEqual(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const keysA = Object.keys(a).filter((k) => (a as never)[k] !== undefined);
-  const keysB = Object.keys(b).filter((k) => (b as never)[k] !== undefined);
+  const defined = (value: object) =>
+    new Map(Object.entries(value).filter(([, item]) => item !== undefined));
+  const fieldsA = defined(a);
+  const fieldsB = defined(b);
   return (
-    keysA.length === keysB.length &&
-    keysA.every((key) => isDeepEqual((a as never)[key], (b as never)[key]))
+    fieldsA.size === fieldsB.size &&
+    [...fieldsA].every(([key, item]) => fieldsB.has(key) && isDeepEqual(item, fieldsB.get(key)))
   );
 }
 
