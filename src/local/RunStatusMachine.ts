@@ -1,0 +1,199 @@
+import { type SchedulerLike, Subscription } from 'rxjs';
+import type { Run, RunStep } from '../backend/types';
+import { redactSecrets } from '../errors/RxAssistantsError';
+import type { ModelToolCall } from './ModelAdapter';
+import type { Runtime } from './records';
+import type { RunRecorder } from './RunRecorder';
+import type { RunUsage } from './RunUsage';
+import type { IncompleteReason, StepWriter } from './StepWriter';
+import { stepUsage } from './records';
+
+/** The statuses a run ends in. */
+export type TerminalStatus = 'completed' | 'failed' | 'cancelled' | 'expired' | 'incomplete';
+
+/**
+ * How long a run stays in its waiting statuses, in ms of the scheduler: the
+ * hook for driving the engine on a timeline (a test backend that holds a run
+ * `queued` for 3 frames, say). Each is asked once per visit of its status.
+ * The default, {@link immediateTiming}, moves on at the next tick.
+ */
+export interface RunTiming {
+  /** How long the run stays `queued` before its turn begins (first turn, and after each submit). */
+  queued(run: Run): number;
+  /** How long the run stays `cancelling` before it is `cancelled`. */
+  cancelling(run: Run): number;
+}
+
+/** No delays: each waiting status ends at the next tick of the scheduler. */
+export const immediateTiming: RunTiming = { queued: () => 0, cancelling: () => 0 };
+
+/** Why the open message is incomplete when the run ends otherwise than `completed`. */
+const messageReason: Record<Exclude<TerminalStatus, 'completed'>, IncompleteReason> = {
+  failed: 'run_failed',
+  cancelled: 'run_cancelled',
+  expired: 'run_expired',
+  incomplete: 'max_tokens',
+};
+
+/** How an open step ends with its run. */
+const stepStatusOf = (status: TerminalStatus): RunStep['status'] =>
+  status === 'completed' || status === 'incomplete' ? 'completed' : status;
+
+/** What a {@link RunStatusMachine} moves, and what it tells its engine. */
+export interface RunStatusMachineConfig {
+  runtime: Runtime;
+  scheduler: SchedulerLike;
+  timing: RunTiming;
+  /** How long after its start the run expires, in ms. */
+  expiresAfter: number;
+  record: RunRecorder;
+  writer: StepWriter;
+  usage: RunUsage;
+  /** Runs the model's turn of a run that is `queued`. */
+  turn(): void;
+  /** Stops the model's turn, if one is under way. */
+  stopTurn(): void;
+  /** The run has ended (after its last event) or was stopped. */
+  ended(): void;
+}
+
+/**
+ * The API's status machine for one run, in one place:
+ *
+ * ```
+ * queued → in_progress → (requires_action → queued → in_progress)* →
+ *   completed | failed | cancelled (via cancelling) | expired | incomplete
+ * ```
+ *
+ * Each transition is one method, which stores the run and announces its new
+ * status. Time enters only here: the expiry timer, and the waits of
+ * {@link RunTiming} in `queued` and `cancelling`.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import type { RunStatusMachine } from 'src/local/RunStatusMachine';
+ *
+ * declare const machine: RunStatusMachine;
+ * machine.start(); // its turn begins after timing.queued(run) ms
+ * machine.cancel(); // cancelling now, cancelled after timing.cancelling(run) ms
+ * ```
+ */
+export class RunStatusMachine {
+  private readonly timers = new Subscription();
+  private over = false;
+
+  constructor(private readonly config: RunStatusMachineConfig) {}
+
+  /** Whether the run has ended (or was stopped): no transition applies any more. */
+  get ended(): boolean {
+    return this.over;
+  }
+
+  /** Starts a run stored as `queued`: it expires after `expiresAfter`, and its first turn waits. */
+  start(): void {
+    const { scheduler, expiresAfter } = this.config;
+    this.timers.add(scheduler.schedule(() => this.finish('expired'), expiresAfter));
+    this.scheduleTurn();
+  }
+
+  /** `queued → in_progress`, as a turn begins; `undefined` (and nothing done) if not queued. */
+  beginTurn(): Run | undefined {
+    const run = this.config.record.run();
+    if (run.status !== 'queued') return undefined;
+    return this.config.record.updateRun({
+      status: 'in_progress',
+      started_at: run.started_at ?? this.config.runtime.now(),
+    });
+  }
+
+  /** `in_progress → requires_action`, asking for the outputs of `calls`. */
+  requireAction(calls: readonly ModelToolCall[]): void {
+    this.config.record.updateRun({
+      status: 'requires_action',
+      required_action: {
+        type: 'submit_tool_outputs',
+        submit_tool_outputs: {
+          tool_calls: calls.map((c) => ({
+            id: c.id,
+            type: 'function',
+            function: { name: c.name, arguments: c.arguments },
+          })),
+        },
+      },
+    });
+  }
+
+  /** `requires_action → queued`, with the outputs in: the next turn waits. */
+  resume(): Run {
+    const queued = this.config.record.updateRun({ status: 'queued', required_action: null });
+    this.scheduleTurn();
+    return queued;
+  }
+
+  /** `→ cancelling` at once (the turn stops), then `cancelled` after `timing.cancelling`. */
+  cancel(): Run {
+    this.config.stopTurn();
+    const cancelling = this.config.record.updateRun({ status: 'cancelling' });
+    const delay = this.config.timing.cancelling(cancelling);
+    this.timers.add(this.config.scheduler.schedule(() => this.finish('cancelled'), delay));
+    return cancelling;
+  }
+
+  /** `→ failed`, with the error as `last_error` (a 429 as `rate_limit_exceeded`, secrets masked). */
+  fail(error: unknown): void {
+    const status = (error as { status?: unknown } | null)?.status;
+    const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
+    const last_error = {
+      code: status === 429 ? ('rate_limit_exceeded' as const) : ('server_error' as const),
+      message: redactSecrets(message || 'The model failed.'),
+    };
+    this.finish('failed', { last_error });
+  }
+
+  /**
+   * Ends the run in `status`: its open message and steps end with it, its
+   * timestamps, `usage` and `patch` are stored, and its events complete.
+   */
+  finish(status: TerminalStatus, patch: Partial<Run> = {}): void {
+    if (this.over) return;
+    const { record, writer, usage, runtime } = this.config;
+    const now = runtime.now();
+    this.config.stopTurn();
+    const step = stepStatusOf(status);
+    writer.endOpen({
+      message:
+        status === 'completed'
+          ? {}
+          : { reason: messageReason[status], step, error: patch.last_error },
+      toolStep: status === 'completed' || status === 'incomplete' ? 'cancelled' : step,
+      error: patch.last_error,
+    });
+    const run = record.run();
+    record.updateRun({
+      status,
+      required_action: null,
+      expires_at: status === 'expired' ? run.expires_at : null,
+      completed_at: status === 'completed' ? now : null,
+      failed_at: status === 'failed' ? now : null,
+      cancelled_at: status === 'cancelled' ? now : null,
+      usage: stepUsage(usage.total),
+      ...patch,
+    });
+    this.stop();
+  }
+
+  /** Stops the run where it is, silently: its timers and turn stop, its events complete. */
+  stop(): void {
+    this.timers.unsubscribe();
+    this.config.stopTurn();
+    this.config.record.end();
+    this.over = true;
+    this.config.ended();
+  }
+
+  private scheduleTurn(): void {
+    const delay = this.config.timing.queued(this.config.record.run());
+    this.timers.add(this.config.scheduler.schedule(() => this.config.turn(), delay));
+  }
+}
