@@ -23,18 +23,21 @@ import {
 import {
   collectRuns,
   fanOutRuns,
-  isFanOutEvent,
+  isFanOutError,
   isRunEvent,
-  messageText,
   openaiBackend,
   rxAssistants,
   type AssistantsBackend,
+  type Message,
 } from 'rx-assistants';
 import { chatCompletionsModel, localBackend } from 'rx-assistants/local';
 
 const started = performance.now();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(2)}s`.padStart(7);
 const print = (line = '') => console.log(line);
+/** The text of a message: its text blocks, one a line (images are skipped). */
+const textOf = (message: Message) =>
+  message.content.flatMap((block) => (block.type === 'text' ? [block.text.value] : [])).join('\n');
 
 /** Where the demo runs, from the command line and the environment. */
 function chooseBackend(): { backend: AssistantsBackend | OpenAI; label: string; model: string } {
@@ -131,7 +134,7 @@ print('Messages (ascending):');
 const conversation = await lastValueFrom(
   rx.messages.list(thread.id, { order: 'asc' }).pipe(toArray()),
 );
-for (const message of conversation) print(`  ${message.role}: ${messageText(message)}`);
+for (const message of conversation) print(`  ${message.role}: ${textOf(message)}`);
 
 // 3. A follow-up; list only what is new, after the last message seen.
 print();
@@ -140,7 +143,7 @@ print('New messages (after the last one seen):');
 const newer = await lastValueFrom(
   rx.messages.list(thread.id, { order: 'asc', after: conversation.at(-1)!.id }).pipe(toArray()),
 );
-for (const message of newer) print(`  ${message.role}: ${messageText(message)}`);
+for (const message of newer) print(`  ${message.role}: ${textOf(message)}`);
 
 // 4. Three users at once, each on a thread of their own, fanned out and merged.
 print();
@@ -164,7 +167,7 @@ const results = await lastValueFrom(
   from(questions).pipe(
     fanOutRuns((question) => rx.ask(tutor.id, question), { concurrency: 3 }),
     tap((item) => {
-      if (!isFanOutEvent(item) || !isRunEvent(item.event)) return;
+      if (isFanOutError(item) || !isRunEvent(item.event)) return;
       const status = item.event.data.status;
       if (statuses[item.index] === status) return;
       statuses[item.index] = status;

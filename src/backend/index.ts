@@ -14,5 +14,5 @@ export type {
 } from './AssistantsBackend';
 export { openaiBackend, isAssistantsBackend } from './openaiBackend';
 export { runEvent, type RunEventName, type RunEventOf } from './runEvent';
-export { TERMINAL_RUN_STATUSES, isTerminalStatus, isRunEvent, terminalRunOf } from './runStatus';
+export { isTerminalStatus, isRunEvent } from './runStatus';
 export type * from './types';

@@ -1,28 +1,27 @@
 import type { AssistantStreamEvent, Run, RunStatus } from './types';
 
-/**
- * The statuses a run never leaves: `completed`, `failed`, `cancelled`,
- * `expired` and `incomplete`.
- *
- * ## Example
- *
- * ```ts
- * import { TERMINAL_RUN_STATUSES } from 'rx-assistants';
- *
- * console.log(TERMINAL_RUN_STATUSES.join(', '));
- * ```
- */
-export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = [
+/** The statuses a run never leaves. */
+const TERMINAL_STATUSES = [
   'completed',
   'failed',
   'cancelled',
   'expired',
   'incomplete',
-];
+] as const satisfies readonly RunStatus[];
+
+const terminal: ReadonlySet<string> = new Set(TERMINAL_STATUSES);
+
+/** Whether any string (a status, or the tail of an event's name) is a terminal status. */
+const isTerminal = (status: string): status is (typeof TERMINAL_STATUSES)[number] =>
+  terminal.has(status);
 
 /**
  * Whether a run status is terminal: `completed`, `failed`, `cancelled`,
- * `expired` or `incomplete`.
+ * `expired` or `incomplete`. `requires_action` and `cancelling` are not.
+ *
+ * For a stream of runs or events, the operators `untilTerminal()` and
+ * `throwOnRunFailure()` do this check (and read an event's name, which may be
+ * ahead of its data).
  *
  * ## Example
  *
@@ -32,9 +31,12 @@ export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = [
  * isTerminalStatus('requires_action'); // false
  * isTerminalStatus('expired'); // true
  * ```
+ *
+ * @param status A run's `status`.
+ * @returns `true` when the run will never change status again.
  */
 export function isTerminalStatus(status: RunStatus): boolean {
-  return TERMINAL_RUN_STATUSES.includes(status);
+  return isTerminal(status);
 }
 
 /**
@@ -51,6 +53,9 @@ export function isTerminalStatus(status: RunStatus): boolean {
  * const statuses = (events$: Observable<RunEvent>) =>
  *   events$.pipe(filter(isRunEvent), map((event) => event.data.status));
  * ```
+ *
+ * @param event Any event of a run's stream.
+ * @returns `true` for `thread.run.created`, `thread.run.completed`...
  */
 export function isRunEvent(
   event: AssistantStreamEvent,
@@ -59,26 +64,22 @@ export function isRunEvent(
 }
 
 /**
- * The terminal run snapshot carried by a `Run` or a run event, or `undefined`
- * when the value says nothing terminal. For an event, its name decides (as in
- * the SDK): a `thread.run.completed` whose data still says `in_progress` is
- * terminal, and its snapshot is given the event's status.
+ * Internal (not exported by the package): the terminal run snapshot carried
+ * by a `Run` or a run event, or `undefined` when the value says nothing
+ * terminal. For an event, its name decides (as in the SDK): a
+ * `thread.run.completed` whose data still says `in_progress` is terminal, and
+ * its snapshot is given the event's status. Users reach it through
+ * `untilTerminal()` and `throwOnRunFailure()`.
  *
- * ## Example
- *
- * ```ts
- * import { terminalRunOf, type RunEvent } from 'rx-assistants';
- *
- * const describe = (event: RunEvent) => terminalRunOf(event)?.status ?? 'still going';
- * ```
+ * @param value A run snapshot or any event of a run's stream.
+ * @returns The terminal run, or `undefined`.
  */
 export function terminalRunOf(value: Run | AssistantStreamEvent): Run | undefined {
-  if ('event' in value) {
-    // The event's name is authoritative: its data may lag behind (still `in_progress`).
-    const status = isRunEvent(value) ? value.event.slice('thread.run.'.length) : '';
-    if (!isTerminalStatus(status as RunStatus)) return undefined;
-    const run = value.data as Run;
-    return run.status === status ? run : { ...run, status: status as RunStatus };
-  }
-  return isTerminalStatus(value.status) ? value : undefined;
+  if (!('event' in value)) return isTerminal(value.status) ? value : undefined;
+  if (!isRunEvent(value)) return undefined;
+  // The event's name is authoritative: its data may lag behind (still `in_progress`).
+  const status = value.event.slice('thread.run.'.length);
+  if (!isTerminal(status)) return undefined;
+  const run = value.data;
+  return run.status === status ? run : { ...run, status };
 }

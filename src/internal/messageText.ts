@@ -3,23 +3,9 @@ import type { Message } from '../backend/types';
 /**
  * The text of a message: the `text.value` of each of its `text` content
  * blocks, joined with `'\n'`. Other blocks (images, refusals) are skipped, so
- * a message without text gives `''`.
+ * a message without text gives `''`. What `replyText()` emits and
+ * `collectRuns()` joins.
  *
- * ## Example
- *
- * ```ts
- * import { map } from 'rxjs';
- * import { messageText, rxAssistants } from 'rx-assistants';
- * import { localBackend } from 'rx-assistants/local';
- *
- * const rx = rxAssistants(localBackend());
- * rx.messages
- *   .list('thread_abc', { order: 'asc' })
- *   .pipe(map((message) => `${message.role}: ${messageText(message)}`))
- *   .subscribe(console.log);
- * ```
- *
- * @see {@link replyText}
  * @param message Any message of a thread.
  * @returns Its text, or `''` when it has none.
  */

@@ -3,20 +3,9 @@ import type { AssistantStreamEvent, Message } from '../backend/types';
 /**
  * The completed assistant message that a value carries, or `undefined`: the
  * data of a `thread.message.completed` event whose role is `assistant`, or a
- * plain `Message` whose role is `assistant` and status `completed`.
+ * plain `Message` whose role is `assistant` and status `completed`. What
+ * `replies()` emits and `collectRuns()` keeps.
  *
- * ## Example
- *
- * ```ts
- * import { replyOf, type AssistantStreamEvent } from 'rx-assistants';
- *
- * function onEvent(event: AssistantStreamEvent): void {
- *   const reply = replyOf(event);
- *   if (reply) console.log('assistant replied', reply.id);
- * }
- * ```
- *
- * @see {@link replies}
  * @param value A stream event or a message.
  * @returns The reply it carries, if any.
  */

@@ -1,10 +1,10 @@
 import { defer, map, reduce, type Observable, type OperatorFunction } from 'rxjs';
 import { isRunEvent } from '../backend/runStatus';
 import type { AssistantStreamEvent, Message, Run } from '../backend/types';
+import { messageText } from '../internal/messageText';
+import { replyOf } from '../internal/replyOf';
 import type { FanOutItem } from './fanOutRuns';
 import { isFanOutError } from './isFanOutError';
-import { messageText } from './messageText';
-import { replyOf } from './replyOf';
 
 /** What {@link collectRuns} keeps of the run stream of one input. */
 export interface RunResult<I> {

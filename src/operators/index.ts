@@ -2,8 +2,6 @@ export { untilTerminal } from './untilTerminal';
 export { throwOnRunFailure } from './throwOnRunFailure';
 export { replies } from './replies';
 export { replyText } from './replyText';
-export { replyOf } from './replyOf';
-export { messageText } from './messageText';
 export {
   fanOutRuns,
   type FanOutEvent,
@@ -12,5 +10,4 @@ export {
   type FanOutRunsConfig,
 } from './fanOutRuns';
 export { isFanOutError } from './isFanOutError';
-export { isFanOutEvent } from './isFanOutEvent';
 export { collectRuns, type RunResult } from './collectRuns';

@@ -1,6 +1,6 @@
 import { filter, map, pipe, type OperatorFunction } from 'rxjs';
 import type { AssistantStreamEvent, Message } from '../backend/types';
-import { replyOf } from './replyOf';
+import { replyOf } from '../internal/replyOf';
 
 /**
  * Emits the completed assistant messages of a stream: the data of each
@@ -22,7 +22,6 @@ import { replyOf } from './replyOf';
  * ```
  *
  * @see {@link replyText}
- * @see {@link replyOf}
  * @returns A function that returns an Observable of the completed assistant
  * messages of the source, in order.
  */

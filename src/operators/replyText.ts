@@ -1,6 +1,6 @@
 import { map, pipe, type OperatorFunction } from 'rxjs';
 import type { AssistantStreamEvent, Message } from '../backend/types';
-import { messageText } from './messageText';
+import { messageText } from '../internal/messageText';
 import { replies } from './replies';
 
 /**
@@ -19,7 +19,6 @@ import { replies } from './replies';
  * ```
  *
  * @see {@link replies}
- * @see {@link messageText}
  * @returns A function that returns an Observable of the text of each reply.
  */
 export function replyText(): OperatorFunction<AssistantStreamEvent | Message, string> {

@@ -25,7 +25,6 @@ import type { AssistantStreamEvent, Run } from '../backend/types';
  * ```
  *
  * @see {@link throwOnRunFailure}
- * @see {@link terminalRunOf}
  * @returns A function that returns an Observable mirroring the source up to
  * and including its first terminal value.
  */

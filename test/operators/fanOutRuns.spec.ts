@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Observable } from 'rxjs';
-import { fanOutRuns, isFanOutError, isFanOutEvent, type FanOutItem } from '../../src/operators';
+import { fanOutRuns, isFanOutError, type FanOutEvent, type FanOutItem } from '../../src/operators';
 import { testScheduler } from '../support/scheduler';
 
 const inputs = { a: 'q0', b: 'q1', c: 'q2', d: 'q3', e: 'q4' };
@@ -220,14 +220,18 @@ describe('fanOutRuns', () => {
   });
 });
 
-describe('isFanOutError / isFanOutEvent', () => {
+describe('isFanOutError', () => {
   const event: FanOutItem<string, string> = { index: 0, input: 'q0', event: 'a' };
   const error: FanOutItem<string, string> = { index: 1, input: 'q1', error: undefined };
 
   it('tells errors (even an undefined one) from events', () => {
     expect(isFanOutError(error)).toBe(true);
     expect(isFanOutError(event)).toBe(false);
-    expect(isFanOutEvent(event)).toBe(true);
-    expect(isFanOutEvent(error)).toBe(false);
+  });
+
+  it('narrows the other branch to the event', () => {
+    const events: FanOutEvent<string, string>[] = [];
+    for (const item of [event, error]) if (!isFanOutError(item)) events.push(item);
+    expect(events).toEqual([event]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { messageText, replyText } from '../../src/operators';
+import { messageText } from '../../src/internal/messageText';
+import { replyText } from '../../src/operators';
 import { testScheduler } from '../support/scheduler';
 import { event, image, message, run } from './fixtures';
 
