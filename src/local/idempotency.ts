@@ -89,3 +89,18 @@ function reused(key: string): BackendError {
       'use a new key for a new request.',
   });
 }
+
+/**
+ * The request an `Idempotency-Key` stands for: its operation, path ids and
+ * params, as JSON text.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { requestOf } from 'src/local/idempotency';
+ *
+ * requestOf('runs.cancel', 'thread_1', 'run_1'); // '["runs.cancel","thread_1","run_1"]'
+ * ```
+ */
+export const requestOf = (operation: string, ...args: unknown[]): string =>
+  JSON.stringify([operation, ...args]);

@@ -2,7 +2,8 @@
  * `rx-assistants/local`: the embedded runtime. It runs the Assistants protocol
  * in process, with the API's semantics, on a pluggable model.
  */
-export { localBackend, type LocalBackendConfig, type LocalLimits } from './localBackend';
+export { localBackend, type LocalBackendConfig } from './localBackend';
+export type { LocalLimits } from './limits';
 export { memoryStore, type AssistantsStore, type StoredKind, type StoredRecords } from './store';
 export type {
   ModelAdapter,

@@ -1,46 +1,20 @@
-import {
-  asyncScheduler,
-  concat,
-  EMPTY,
-  from,
-  Observable,
-  type SchedulerLike,
-  takeWhile,
-} from 'rxjs';
-import type { AssistantsBackend, Page, RequestOptions } from '../backend/AssistantsBackend';
-import { isTerminalStatus } from '../backend/runStatus';
-import type { AssistantStreamEvent, Message, Run, Thread } from '../backend/types';
-import { nothingSeen, snapshotEvents } from '../client/runEvents';
-import { notFound, paginate } from '../internal/apiLists';
-import { idempotencyKeys } from './idempotency';
+import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
+import type { AssistantsBackend, RequestOptions } from '../backend/AssistantsBackend';
+import type { Thread } from '../backend/types';
+import { notFound } from '../internal/apiLists';
+import { finders, omit } from './finders';
+import { idempotencyKeys, requestOf } from './idempotency';
 import { randomId } from './ids';
+import { limitsOf, type LocalLimits } from './limits';
 import type { ModelAdapter } from './ModelAdapter';
 import { tutorModel } from './models/tutorModel';
 import type { Runtime } from './records';
+import { assistantFrom, messageFrom } from './requests';
 import { RunEngine } from './RunEngine';
-import { assistantFrom, messageFrom, runFrom, threadFrom } from './requests';
-import { memoryStore, type AssistantsStore, type StoredKind } from './store';
-import {
-  enumField,
-  fieldsOf,
-  invalid,
-  metadataField,
-  numberField,
-  stringField,
-} from './validation';
-
-/** Limits of the embedded runtime. */
-export interface LocalLimits {
-  /** How long after creation a run expires, in ms. Default 600 000 (10 minutes, as the API). */
-  runExpiresAfter?: number;
-  /**
-   * How many `Idempotency-Key`s are remembered at most; past that, the oldest
-   * is forgotten first. Default 10 000.
-   */
-  idempotencyKeys?: number;
-  /** How long an `Idempotency-Key` is remembered after its first response, in ms. Default 86 400 000 (24 h). */
-  idempotencyTtl?: number;
-}
+import { runStreams } from './runStreams';
+import { memoryStore, type AssistantsStore, type StoredKind, type StoredRecords } from './store';
+import { threadsAndRuns } from './threadsAndRuns';
+import { fieldsOf, invalid, metadataField, stringField } from './validation';
 
 /** Configuration of {@link localBackend}. */
 export interface LocalBackendConfig {
@@ -70,30 +44,6 @@ const request = <T>(handle: () => T): Observable<T> =>
     subscriber.next(result);
     subscriber.complete();
   });
-
-const LIST_ORDER = ['asc', 'desc'] as const;
-
-/** How a run's event stream begins: its first events, and whether the engine's live events follow. */
-interface StreamStart {
-  threadId: string;
-  runId: string;
-  first: AssistantStreamEvent[];
-  live: boolean;
-}
-
-const threadCreated = (thread: Thread) =>
-  ({ event: 'thread.created', data: thread }) as AssistantStreamEvent;
-
-/** The request an `Idempotency-Key` stands for: its operation, path ids and params, as JSON text. */
-const requestOf = (operation: string, ...args: unknown[]) => JSON.stringify([operation, ...args]);
-
-function positiveLimit(name: string, value: number, integer = false): number {
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    const what = integer ? 'a positive integer' : 'a positive number of ms';
-    throw new TypeError(`limits.${name} must be ${what}, got ${value}`);
-  }
-  return value;
-}
 
 /**
  * The embedded runtime: the Assistants API in process, with its exact
@@ -130,11 +80,11 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
   const scheduler = config.scheduler ?? asyncScheduler;
   const store = config.store ?? memoryStore();
   const defaultModel = config.model ?? tutorModel();
-  const limits = config.limits ?? {};
-  const expiresAfter = positiveLimit('runExpiresAfter', limits.runExpiresAfter ?? 600_000);
+  const limits = limitsOf(config.limits);
+  const expiresAfter = limits.runExpiresAfter;
   const keys = idempotencyKeys({
-    maxKeys: positiveLimit('idempotencyKeys', limits.idempotencyKeys ?? 10_000, true),
-    ttl: positiveLimit('idempotencyTtl', limits.idempotencyTtl ?? 86_400_000),
+    maxKeys: limits.idempotencyKeys,
+    ttl: limits.idempotencyTtl,
     now: () => scheduler.now(),
   });
   const runtime: Runtime = {
@@ -148,148 +98,19 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
     expiresAfter,
     modelFor: (run) => config.models?.[run.model] ?? defaultModel,
   });
+  const found = finders(store);
+  const { find, thread, runOf, messageOf, listPage } = found;
+  const writes = threadsAndRuns({ runtime, scheduler, engine, finders: found, expiresAfter });
+  const { createThread, deleteThread, refuseIfActive } = writes;
 
-  const find = <K extends StoredKind>(
-    kind: K,
-    id: unknown,
-    param: string,
-    label: string = kind,
-  ) => {
-    const record = typeof id === 'string' ? store.get(kind, id) : undefined;
-    if (!record) throw notFound(label, String(id), param);
+  const save = <K extends StoredKind>(kind: K, record: StoredRecords[K]): StoredRecords[K] => {
+    store.put(kind, record);
     return record;
-  };
-  const thread = (threadId: string) => find('thread', threadId, 'thread_id');
-  const runOf = (threadId: string, runId: string) => {
-    thread(threadId);
-    const run = find('run', runId, 'run_id');
-    if (run.thread_id !== threadId) throw notFound('run', runId, 'run_id');
-    return run;
-  };
-  const refuseIfActive = (threadId: string) => {
-    const active = engine.activeRunOf(threadId);
-    if (active) {
-      throw invalid('thread_id', `Thread ${threadId} already has an active run ${active}.`);
-    }
-  };
-  const listPage = <T extends { id: string }>(items: T[], query: unknown): Page<T> => {
-    const q = fieldsOf(query, 'query');
-    const limit = numberField(q, 'limit', { integer: true, min: 1, max: 100 }) ?? undefined;
-    const order = enumField(q, 'order', LIST_ORDER);
-    const after = stringField(q, 'after', { optional: true }) ?? undefined;
-    const before = stringField(q, 'before', { optional: true }) ?? undefined;
-    return paginate(items, { limit, order, after, before });
-  };
-
-  const createThread = (body: unknown, param = ''): Thread => {
-    const { thread: created, messages } = threadFrom(runtime, body, param);
-    store.put('thread', created);
-    for (const message of messages) store.put('message', message);
-    return created;
-  };
-
-  const deleteThread = (threadId: string) => {
-    engine.forget(threadId);
-    for (const run of store.list('run', threadId)) {
-      for (const step of store.list('step', run.id)) store.delete('step', step.id);
-      store.delete('run', run.id);
-    }
-    for (const message of store.list('message', threadId)) store.delete('message', message.id);
-    store.delete('thread', threadId);
-  };
-
-  const createRun = (threadId: string, body: unknown): Run => {
-    const fields = fieldsOf(body);
-    const assistant = find('assistant', stringField(fields, 'assistant_id'), 'assistant_id');
-    const expiresAt = Math.floor((scheduler.now() + expiresAfter) / 1000);
-    const { run, messages: extra } = runFrom(runtime, threadId, fields, assistant, expiresAt);
-    // Every check is done: from here on, nothing fails.
-    for (const message of extra) store.put('message', message);
-    store.put('run', run);
-    engine.start(run);
-    return store.get('run', run.id)!;
-  };
-
-  /** A run's events from its creation (or a submit) until it ends or asks for tool outputs. */
-  const runEvents = (start: () => StreamStart) =>
-    new Observable<AssistantStreamEvent>((subscriber) => {
-      let started: StreamStart;
-      try {
-        started = start();
-      } catch (error) {
-        subscriber.error(error);
-        return;
-      }
-      const live = started.live ? engine.events(started.runId) : EMPTY;
-      return concat(from(started.first), live)
-        .pipe(takeWhile((event) => event.event !== 'thread.run.requires_action', true))
-        .subscribe(subscriber);
-    });
-  const created = (run: Run): StreamStart => ({
-    threadId: run.thread_id,
-    runId: run.id,
-    first: [
-      { event: 'thread.run.created', data: run },
-      { event: 'thread.run.queued', data: run },
-    ],
-    live: true,
-  });
-
-  /**
-   * The stream of a repeated streaming request: the events of the run's
-   * stored state, as a poller would synthesise them, then its live events if
-   * it has not ended nor stopped for tool outputs.
-   */
-  const replayed = ({ threadId, runId }: { threadId: string; runId: string }): StreamStart => {
-    const run = runOf(threadId, runId);
-    const steps = store.list('step', runId);
-    const messages = new Map<string, Message>();
-    for (const { step_details: details } of steps) {
-      if (details.type !== 'message_creation') continue;
-      const message = store.get('message', details.message_creation.message_id);
-      if (message) messages.set(message.id, message);
-    }
-    const first = snapshotEvents(run, steps, messages, nothingSeen());
-    const live = !isTerminalStatus(run.status) && run.status !== 'requires_action';
-    return { threadId, runId, first, live };
   };
 
   /** With a key, a repeat of the same request answers its first response instead of acting. */
   const write = <T>(options: RequestOptions | undefined, what: string, act: () => T) =>
     request(() => keys.once(options?.idempotencyKey, what, act));
-
-  /** {@link write} for streams: a repeat streams the run that the first request started. */
-  const writeStream = (
-    options: RequestOptions | undefined,
-    what: string,
-    start: () => StreamStart,
-    withThread = false,
-  ) =>
-    runEvents(() => {
-      let fresh: StreamStart | undefined;
-      const kept = keys.once(options?.idempotencyKey, what, () => {
-        fresh = start();
-        return { threadId: fresh.threadId, runId: fresh.runId };
-      });
-      if (fresh) return fresh;
-      const again = replayed(kept);
-      if (withThread) again.first.unshift(threadCreated(thread(kept.threadId)));
-      return again;
-    });
-
-  const createThreadAndRun = (params: unknown): Run => {
-    const fields = fieldsOf(params);
-    find('assistant', stringField(fields, 'assistant_id'), 'assistant_id');
-    const created = createThread(fields['thread'], 'thread.');
-    const { thread: _thread, ...runFields } = fields;
-    try {
-      return createRun(created.id, runFields);
-    } catch (error) {
-      // A bad run parameter leaves no thread behind.
-      deleteThread(created.id);
-      throw error;
-    }
-  };
 
   return {
     assistants: {
@@ -339,7 +160,9 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
           return { id: threadId, object: 'thread.deleted' as const, deleted: true };
         }),
       createAndRun: (params, options) =>
-        write(options, requestOf('threads.createAndRun', params), () => createThreadAndRun(params)),
+        write(options, requestOf('threads.createAndRun', params), () =>
+          writes.createThreadAndRun(params),
+        ),
     },
     messages: {
       create: (threadId, params, options) =>
@@ -382,7 +205,7 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
         write(options, requestOf('runs.create', threadId, params), () => {
           thread(threadId);
           refuseIfActive(threadId);
-          return createRun(threadId, params);
+          return writes.createRun(threadId, params);
         }),
       retrieve: (threadId, runId) => request(() => ({ run: runOf(threadId, runId) })),
       update: (threadId, runId, params, options) =>
@@ -408,42 +231,7 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
           () => (runOf(threadId, runId), engine.submit(runId, fieldsOf(params)['tool_outputs'])),
         ),
     },
-    streaming: {
-      createRun: (threadId, params, options) =>
-        writeStream(options, requestOf('streaming.createRun', threadId, params), () => {
-          thread(threadId);
-          refuseIfActive(threadId);
-          return created(createRun(threadId, params));
-        }),
-      createThreadAndRun: (params, options) =>
-        writeStream(
-          options,
-          requestOf('streaming.createThreadAndRun', params),
-          () => {
-            const start = created(createThreadAndRun(params));
-            start.first.unshift(threadCreated(thread(start.threadId)));
-            return start;
-          },
-          true,
-        ),
-      submitToolOutputs: (threadId, runId, params, options) =>
-        writeStream(
-          options,
-          requestOf('streaming.submitToolOutputs', threadId, runId, params),
-          () => {
-            runOf(threadId, runId);
-            // The submit itself emits the first events: listen to them.
-            const first: AssistantStreamEvent[] = [];
-            const listening = engine.events(runId).subscribe((event) => first.push(event));
-            try {
-              engine.submit(runId, fieldsOf(params)['tool_outputs']);
-            } finally {
-              listening.unsubscribe();
-            }
-            return { threadId, runId, first, live: true };
-          },
-        ),
-    },
+    streaming: runStreams({ store, engine, keys, finders: found, writes }),
     steps: {
       retrieve: (threadId, runId, stepId) =>
         request(() => {
@@ -461,25 +249,4 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
         ),
     },
   };
-
-  function save<K extends StoredKind>(
-    kind: K,
-    record: Parameters<AssistantsStore['put']>[1] & { id: string },
-  ) {
-    store.put(kind, record as never);
-    return record as never;
-  }
-
-  function messageOf(threadId: string, messageId: string): Message {
-    thread(threadId);
-    const message = find('message', messageId, 'message_id');
-    if (message.thread_id !== threadId) throw notFound('message', messageId, 'message_id');
-    return message;
-  }
-}
-
-function omit(query: unknown, key: string): unknown {
-  if (query === undefined || query === null || typeof query !== 'object') return query;
-  const { [key]: _omitted, ...rest } = query as Record<string, unknown>;
-  return rest;
 }
