@@ -133,55 +133,81 @@ export interface StreamingBackend {
  */
 export interface AssistantsBackend {
   readonly assistants: {
+    /** Creates an assistant. */
     create(params: AssistantCreateParams, options?: RequestOptions): Observable<Assistant>;
+    /** Retrieves an assistant. */
     retrieve(assistantId: string): Observable<Assistant>;
+    /** Updates an assistant's fields. */
     update(
       assistantId: string,
       params: AssistantUpdateParams,
       options?: RequestOptions,
     ): Observable<Assistant>;
+    /** Lists assistants: one page here; the client emits each assistant of every page. */
     list(query?: AssistantListParams): Observable<Page<Assistant>>;
+    /** Deletes an assistant. */
     delete(assistantId: string): Observable<AssistantDeleted>;
   };
   readonly threads: {
+    /** Creates a thread, with its first messages if given. */
     create(params?: ThreadCreateParams, options?: RequestOptions): Observable<Thread>;
+    /** Retrieves a thread. */
     retrieve(threadId: string): Observable<Thread>;
+    /** Updates a thread's fields. */
     update(
       threadId: string,
       params: ThreadUpdateParams,
       options?: RequestOptions,
     ): Observable<Thread>;
+    /** Deletes a thread. */
     delete(threadId: string): Observable<ThreadDeleted>;
+    /** Creates a thread and a run on it; emits the run. */
     createAndRun(params: ThreadCreateAndRunParams, options?: RequestOptions): Observable<Run>;
   };
   readonly messages: {
+    /** Adds a message to the thread. */
     create(
       threadId: string,
       params: MessageCreateParams,
       options?: RequestOptions,
     ): Observable<Message>;
+    /** Retrieves a message. */
     retrieve(threadId: string, messageId: string): Observable<Message>;
+    /** Updates a message's metadata. */
     update(
       threadId: string,
       messageId: string,
       params: MessageUpdateParams,
       options?: RequestOptions,
     ): Observable<Message>;
+    /**
+     * Lists the thread's messages (`order`, `after`, `before`, `run_id` as the
+     * API has them): one page here; the client emits each message of every page.
+     */
     list(threadId: string, query?: MessageListParams): Observable<Page<Message>>;
+    /** Deletes a message. */
     delete(threadId: string, messageId: string): Observable<MessageDeleted>;
   };
   readonly runs: {
+    /** Creates a run of an assistant on the thread. */
     create(threadId: string, params: RunCreateParams, options?: RequestOptions): Observable<Run>;
-    /** Retrieves a run, with the server's poll hint when it sent one. */
+    /**
+     * Retrieves a run, with the server's poll hint when it sent one; the client
+     * emits the run alone.
+     */
     retrieve(threadId: string, runId: string): Observable<RunRetrieval>;
+    /** Updates a run's metadata. */
     update(
       threadId: string,
       runId: string,
       params: RunUpdateParams,
       options?: RequestOptions,
     ): Observable<Run>;
+    /** Lists the thread's runs: one page here; the client emits each run of every page. */
     list(threadId: string, query?: RunListParams): Observable<Page<Run>>;
+    /** Asks to cancel a run; emits the run as the server then has it (usually `cancelling`). */
     cancel(threadId: string, runId: string, options?: RequestOptions): Observable<Run>;
+    /** Answers the tool calls of a run in `requires_action`; emits the run. */
     submitToolOutputs(
       threadId: string,
       runId: string,
@@ -190,12 +216,14 @@ export interface AssistantsBackend {
     ): Observable<Run>;
   };
   readonly steps: {
+    /** Retrieves a step of a run. */
     retrieve(
       threadId: string,
       runId: string,
       stepId: string,
       query?: StepRetrieveParams,
     ): Observable<RunStep>;
+    /** Lists the run's steps: one page here; the client emits each step of every page. */
     list(threadId: string, runId: string, query?: StepListParams): Observable<Page<RunStep>>;
   };
   /** Event streams, where the backend can stream; absent, clients poll. */

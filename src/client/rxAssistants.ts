@@ -1,37 +1,11 @@
 import type OpenAI from 'openai';
-import { asyncScheduler, concatMap, map, type Observable } from 'rxjs';
-import type {
-  AssistantsBackend,
-  RunCreateParams,
-  StepListParams,
-  StepRetrieveParams,
-  SubmitToolOutputsParams,
-  ThreadCreateAndRunParams,
-  MessageUpdateParams,
-  RunUpdateParams,
-} from '../backend/AssistantsBackend';
+import { asyncScheduler, concatMap, map } from 'rxjs';
+import type { AssistantsBackend, RunCreateParams } from '../backend/AssistantsBackend';
 import { isAssistantsBackend, openaiBackend } from '../backend/openaiBackend';
-import type {
-  Assistant,
-  AssistantCreateParams,
-  AssistantDeleted,
-  AssistantListParams,
-  AssistantUpdateParams,
-  Message,
-  MessageCreateParams,
-  MessageDeleted,
-  MessageListParams,
-  Run,
-  RunListParams,
-  RunStep,
-  Thread,
-  ThreadCreateParams,
-  ThreadDeleted,
-  ThreadUpdateParams,
-} from '../backend/types';
+import type { MessageCreateParams } from '../backend/types';
 import { paginate } from './paginate';
 import { defaultPoll } from './PollPolicy';
-import { pollRunEvents, type RunEvent } from './runEvents';
+import { pollRunEvents } from './runEvents';
 import { ThreadQueue } from './ThreadQueue';
 import { RequestGate } from './RequestGate';
 import { resilientBackend, type Resilience } from './resilientBackend';
@@ -39,13 +13,7 @@ import { resolveRetry } from './RetryPolicy';
 import { watchMessages } from './watchMessages';
 import { watchRun, type ResolvedWatchConfig, type WatchRunConfig } from './watchRun';
 import { followRun, type FollowConfig } from './followRun';
-import type {
-  AskOptions,
-  RunEventsConfig,
-  RunOptions,
-  RxAssistants,
-  RxAssistantsConfig,
-} from './types';
+import type { RunOptions, RxAssistants, RxAssistantsConfig } from './types';
 
 /** The newest run the client knows on each thread, for at most this many threads. */
 const KNOWN_THREADS = 10_000;
@@ -102,14 +70,10 @@ function createClient(
     };
   };
 
-  const run = (threadId: string, params: RunCreateParams, options: RunOptions = {}) =>
+  const run: RxAssistants['run'] = (threadId, params, options = {}) =>
     queue.enqueue(threadId, (lock) => followRun(follow(options), threadId, params, lock));
 
-  const ask = (
-    assistantId: string,
-    content: MessageCreateParams['content'],
-    options: AskOptions = {},
-  ): Observable<RunEvent> => {
+  const ask: RxAssistants['ask'] = (assistantId, content, options = {}) => {
     const message: MessageCreateParams = { ...options.message, role: 'user', content };
     const params: RunCreateParams = { ...options.run, assistant_id: assistantId };
     if (options.threadId === undefined) {
@@ -125,80 +89,32 @@ function createClient(
     );
   };
 
+  // The port's methods as they are, but lists (every page) and runs.retrieve (the run).
   return {
-    /** The port this client drives. */
     backend: source,
     assistants: {
-      create: (params: AssistantCreateParams): Observable<Assistant> =>
-        requests.assistants.create(params),
-      retrieve: (assistantId: string): Observable<Assistant> =>
-        requests.assistants.retrieve(assistantId),
-      update: (assistantId: string, params: AssistantUpdateParams): Observable<Assistant> =>
-        requests.assistants.update(assistantId, params),
-      /** Each assistant, following every page. */
-      list: (query: AssistantListParams = {}): Observable<Assistant> =>
-        paginate((q) => requests.assistants.list(q), query),
-      delete: (assistantId: string): Observable<AssistantDeleted> =>
-        requests.assistants.delete(assistantId),
+      ...requests.assistants,
+      list: (query = {}) => paginate((q) => requests.assistants.list(q), query),
     },
-    threads: {
-      create: (params?: ThreadCreateParams): Observable<Thread> => requests.threads.create(params),
-      retrieve: (threadId: string): Observable<Thread> => requests.threads.retrieve(threadId),
-      update: (threadId: string, params: ThreadUpdateParams): Observable<Thread> =>
-        requests.threads.update(threadId, params),
-      delete: (threadId: string): Observable<ThreadDeleted> => requests.threads.delete(threadId),
-      createAndRun: (params: ThreadCreateAndRunParams): Observable<Run> =>
-        requests.threads.createAndRun(params),
-    },
+    threads: { ...requests.threads },
     messages: {
-      create: (threadId: string, params: MessageCreateParams): Observable<Message> =>
-        requests.messages.create(threadId, params),
-      retrieve: (threadId: string, messageId: string): Observable<Message> =>
-        requests.messages.retrieve(threadId, messageId),
-      update: (
-        threadId: string,
-        messageId: string,
-        params: MessageUpdateParams,
-      ): Observable<Message> => requests.messages.update(threadId, messageId, params),
-      delete: (threadId: string, messageId: string): Observable<MessageDeleted> =>
-        requests.messages.delete(threadId, messageId),
-      /** Each message, following every page. */
-      list: (threadId: string, query: MessageListParams = {}): Observable<Message> =>
-        paginate((q) => requests.messages.list(threadId, q), query),
-      /** The thread's messages, then each new one as it appears, until unsubscribed. */
+      ...requests.messages,
+      list: (threadId, query = {}) => paginate((q) => requests.messages.list(threadId, q), query),
       watch: (threadId, options = {}) => {
         const { watch, backend: watching } = watcher(options);
         return watchMessages(watching, threadId, watch, options.after);
       },
     },
     runs: {
-      create: (threadId: string, params: RunCreateParams): Observable<Run> =>
-        requests.runs.create(threadId, params),
-      retrieve: (threadId: string, runId: string): Observable<Run> =>
+      ...requests.runs,
+      retrieve: (threadId, runId) =>
         requests.runs.retrieve(threadId, runId).pipe(map(({ run: snapshot }) => snapshot)),
-      update: (threadId: string, runId: string, params: RunUpdateParams): Observable<Run> =>
-        requests.runs.update(threadId, runId, params),
-      /** Each run of the thread, following every page. */
-      list: (threadId: string, query: RunListParams = {}): Observable<Run> =>
-        paginate((q) => requests.runs.list(threadId, q), query),
-      cancel: (threadId: string, runId: string): Observable<Run> =>
-        requests.runs.cancel(threadId, runId),
-      submitToolOutputs: (
-        threadId: string,
-        runId: string,
-        params: SubmitToolOutputsParams,
-      ): Observable<Run> => requests.runs.submitToolOutputs(threadId, runId, params),
-      /** The status stream: each change of the run, until a terminal status. */
-      watch: (threadId: string, runId: string, options?: WatchRunConfig): Observable<Run> => {
+      list: (threadId, query = {}) => paginate((q) => requests.runs.list(threadId, q), query),
+      watch: (threadId, runId, options) => {
         const { watch, backend: watching } = watcher(options);
         return watchRun(watching, threadId, runId, watch);
       },
-      /** The run's events, synthesised by polling, until the terminal run event. */
-      events: (
-        threadId: string,
-        runId: string,
-        options: RunEventsConfig = {},
-      ): Observable<RunEvent> => {
+      events: (threadId, runId, options = {}) => {
         if ((options.transport ?? 'poll') === 'stream') {
           throw new TypeError(
             "runs.events cannot stream a run that exists already: the API streams a run only from its creation or a submit. Use transport 'poll' or 'auto', or run() or ask() to stream.",
@@ -209,14 +125,8 @@ function createClient(
       },
     },
     steps: {
-      retrieve: (
-        threadId: string,
-        runId: string,
-        stepId: string,
-        query?: StepRetrieveParams,
-      ): Observable<RunStep> => requests.steps.retrieve(threadId, runId, stepId, query),
-      /** Each step of the run, following every page. */
-      list: (threadId: string, runId: string, query: StepListParams = {}): Observable<RunStep> =>
+      ...requests.steps,
+      list: (threadId, runId, query = {}) =>
         paginate((q) => requests.steps.list(threadId, runId, q), query),
     },
     run,
@@ -261,7 +171,7 @@ function invalidSource(source: unknown): never {
  *   );
  * ```
  *
- * @param source An `OpenAI` client (any Assistants-compatible server) or a requests.
+ * @param source An `OpenAI` client (any Assistants-compatible server) or an {@link AssistantsBackend}.
  * @param config Client-wide defaults: scheduler, poll policy, deadline, tool-error policy.
  * @returns The client.
  */

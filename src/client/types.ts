@@ -1,32 +1,7 @@
 import type { Observable, SchedulerLike } from 'rxjs';
-import type {
-  AssistantsBackend,
-  MessageUpdateParams,
-  RunCreateParams,
-  RunUpdateParams,
-  StepListParams,
-  StepRetrieveParams,
-  SubmitToolOutputsParams,
-  ThreadCreateAndRunParams,
-} from '../backend/AssistantsBackend';
-import type {
-  Assistant,
-  AssistantCreateParams,
-  AssistantDeleted,
-  AssistantListParams,
-  AssistantUpdateParams,
-  Message,
-  MessageCreateParams,
-  MessageDeleted,
-  MessageListParams,
-  Run,
-  RunListParams,
-  RunStep,
-  Thread,
-  ThreadCreateParams,
-  ThreadDeleted,
-  ThreadUpdateParams,
-} from '../backend/types';
+import type { AssistantsBackend, RunCreateParams } from '../backend/AssistantsBackend';
+import type { Message, MessageCreateParams, Run } from '../backend/types';
+import type { Reactive } from './Reactive';
 import type { PollPolicy } from './PollPolicy';
 import type { RetryConfig } from './RetryPolicy';
 import type { RunEvent } from './runEvents';
@@ -101,37 +76,23 @@ export interface WatchMessagesConfig extends Omit<WatchRunConfig, 'timeout'> {
   after?: string;
 }
 
+/** The port's resources as the client serves them (see {@link Reactive}). */
+type Resources = Reactive<Omit<AssistantsBackend, 'streaming'>>;
+
 /**
  * The reactive client that `rxAssistants()` returns. Every method returns a
  * cold Observable: nothing is sent until subscribe, and unsubscribing aborts.
- * Single resources emit one value; `list` methods emit each item of every page.
+ *
+ * The resource methods are the port's ({@link AssistantsBackend}), derived
+ * by {@link Reactive}: single resources emit one value; `list` methods emit
+ * each item of every page; `runs.retrieve` emits the run; the client sends
+ * the request options (idempotency keys) itself. Declared here are only the
+ * methods the port does not have.
  */
-export interface RxAssistants {
+export interface RxAssistants extends Resources {
   /** The port this client drives. */
   readonly backend: AssistantsBackend;
-  readonly assistants: {
-    create(params: AssistantCreateParams): Observable<Assistant>;
-    retrieve(assistantId: string): Observable<Assistant>;
-    update(assistantId: string, params: AssistantUpdateParams): Observable<Assistant>;
-    /** Each assistant, following every page. */
-    list(query?: AssistantListParams): Observable<Assistant>;
-    delete(assistantId: string): Observable<AssistantDeleted>;
-  };
-  readonly threads: {
-    create(params?: ThreadCreateParams): Observable<Thread>;
-    retrieve(threadId: string): Observable<Thread>;
-    update(threadId: string, params: ThreadUpdateParams): Observable<Thread>;
-    delete(threadId: string): Observable<ThreadDeleted>;
-    /** Creates a thread and a run on it; emits the run. */
-    createAndRun(params: ThreadCreateAndRunParams): Observable<Run>;
-  };
-  readonly messages: {
-    create(threadId: string, params: MessageCreateParams): Observable<Message>;
-    retrieve(threadId: string, messageId: string): Observable<Message>;
-    update(threadId: string, messageId: string, params: MessageUpdateParams): Observable<Message>;
-    delete(threadId: string, messageId: string): Observable<MessageDeleted>;
-    /** Each message, following every page (`order`, `after`, `before`, `run_id` as the API has them). */
-    list(threadId: string, query?: MessageListParams): Observable<Message>;
+  readonly messages: Resources['messages'] & {
     /**
      * The thread's messages in ascending order, then each new one as it
      * appears, until unsubscribed. A message still `in_progress` is held back
@@ -139,18 +100,7 @@ export interface RxAssistants {
      */
     watch(threadId: string, options?: WatchMessagesConfig): Observable<Message>;
   };
-  readonly runs: {
-    create(threadId: string, params: RunCreateParams): Observable<Run>;
-    retrieve(threadId: string, runId: string): Observable<Run>;
-    update(threadId: string, runId: string, params: RunUpdateParams): Observable<Run>;
-    /** Each run of the thread, following every page. */
-    list(threadId: string, query?: RunListParams): Observable<Run>;
-    cancel(threadId: string, runId: string): Observable<Run>;
-    submitToolOutputs(
-      threadId: string,
-      runId: string,
-      params: SubmitToolOutputsParams,
-    ): Observable<Run>;
+  readonly runs: Resources['runs'] & {
     /**
      * The status stream: the first snapshot, then each change of `status` (or
      * of `required_action`), until a terminal status, which is emitted before
@@ -162,16 +112,6 @@ export interface RxAssistants {
      * steps and their messages, until the terminal run event. Never cancels the run.
      */
     events(threadId: string, runId: string, options?: RunEventsConfig): Observable<RunEvent>;
-  };
-  readonly steps: {
-    retrieve(
-      threadId: string,
-      runId: string,
-      stepId: string,
-      query?: StepRetrieveParams,
-    ): Observable<RunStep>;
-    /** Each step of the run, following every page. */
-    list(threadId: string, runId: string, query?: StepListParams): Observable<RunStep>;
   };
   /**
    * Creates a run on the thread and emits its events to the end, answering
