@@ -9,11 +9,13 @@ const TERMINAL_STATUSES = [
   'incomplete',
 ] as const satisfies readonly RunStatus[];
 
+/** Internal (not exported by the package): the statuses a run ends in. */
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+
 const terminal: ReadonlySet<string> = new Set(TERMINAL_STATUSES);
 
 /** Whether any string (a status, or the tail of an event's name) is a terminal status. */
-const isTerminal = (status: string): status is (typeof TERMINAL_STATUSES)[number] =>
-  terminal.has(status);
+const isTerminal = (status: string): status is TerminalStatus => terminal.has(status);
 
 /**
  * Whether a run status is terminal: `completed`, `failed`, `cancelled`,
