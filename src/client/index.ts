@@ -5,7 +5,6 @@ export type {
   RunOptions,
   AskOptions,
   WatchMessagesConfig,
-  RunEventsConfig,
 } from './types';
 export type { Transport } from './followRun';
 export type { RetryConfig } from './RetryPolicy';

@@ -114,12 +114,7 @@ function createClient(
         const { watch, backend: watching } = watcher(options);
         return watchRun(watching, threadId, runId, watch);
       },
-      events: (threadId, runId, options = {}) => {
-        if ((options.transport ?? 'poll') === 'stream') {
-          throw new TypeError(
-            "runs.events cannot stream a run that exists already: the API streams a run only from its creation or a submit. Use transport 'poll' or 'auto', or run() or ask() to stream.",
-          );
-        }
+      events: (threadId, runId, options) => {
         const { watch, backend: watching } = watcher(options);
         return pollRunEvents(watching, threadId, runId, watch);
       },

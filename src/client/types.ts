@@ -34,16 +34,6 @@ export interface RxAssistantsConfig {
   maxInFlight?: number;
 }
 
-/** Options of `runs.events`. */
-export interface RunEventsConfig extends WatchRunConfig {
-  /**
-   * `'poll'` (the default) or `'auto'` (which polls too: the API streams a
-   * run only from its creation or a submit, so an existing run cannot be
-   * streamed); `'stream'` throws a `TypeError`.
-   */
-  transport?: Transport;
-}
-
 /** Options of `run`: the watch options, the tool handlers and the ownership rules. */
 export interface RunOptions extends WatchRunConfig {
   /** Function tool handlers by name, called on `requires_action`. */
@@ -109,9 +99,11 @@ export interface RxAssistants extends Resources {
     watch(threadId: string, runId: string, options?: WatchRunConfig): Observable<Run>;
     /**
      * The run's `AssistantStreamEvent`s, synthesised by polling the run, its
-     * steps and their messages, until the terminal run event. Never cancels the run.
+     * steps and their messages, until the terminal run event. Never cancels the
+     * run. It always polls: the API streams a run only from its creation or a
+     * tool-output submit (`run` and `ask` stream).
      */
-    events(threadId: string, runId: string, options?: RunEventsConfig): Observable<RunEvent>;
+    events(threadId: string, runId: string, options?: WatchRunConfig): Observable<RunEvent>;
   };
   /**
    * Creates a run on the thread and emits its events to the end, answering

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { concat, defer, map, NEVER, type Observable, take, throwError } from 'rxjs';
+import { concat, defer, map, NEVER, take, throwError } from 'rxjs';
 import { BackendError, StreamInterruptedError } from '../../src/errors';
 import { rxAssistants, type RunOptions, type RxAssistants, type Transport } from '../../src/client';
 import type { AssistantsBackend, StreamingBackend } from '../../src/backend';
@@ -141,15 +141,6 @@ describe('transports', () => {
     const failed = quizScenario('stream', noStreaming).seen;
     expect(failed).toHaveLength(1);
     expect(failed[0]!.error).toBeInstanceOf(TypeError);
-  });
-
-  it("refuses to stream an existing run in runs.events, and polls under 'auto'", () => {
-    const rx = rxAssistants(localBackend());
-    expect(() => rx.runs.events('thread_1', 'run_1', { transport: 'stream' })).toThrow(TypeError);
-    const events$: Observable<string> = rx.runs
-      .events('thread_1', 'run_1', { transport: 'auto' })
-      .pipe(map((e) => e.event));
-    expect(events$).toBeDefined();
   });
 
   it("never takes a tool error for a broken stream under 'auto': onToolError 'fail' ends the run", () => {
