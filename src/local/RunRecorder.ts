@@ -1,6 +1,5 @@
 import { type Observable, Subject } from 'rxjs';
-import type { RunEventName, RunEventOf } from '../backend/runEvent';
-import { runEvent } from '../backend/runEvent';
+import { runEvent, type RunEventName, type RunEventOf } from '../backend/runEvent';
 import type { AssistantStreamEvent, Message, Run, RunStep } from '../backend/types';
 import type { Runtime } from './records';
 

@@ -142,7 +142,8 @@ export class RunStatusMachine {
 
   /** `→ failed`, with the error as `last_error` (a 429 as `rate_limit_exceeded`, secrets masked). */
   fail(error: unknown): void {
-    const status = (error as { status?: unknown } | null)?.status;
+    const status =
+      typeof error === 'object' && error !== null && 'status' in error ? error.status : undefined;
     const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
     const last_error = {
       code: status === 429 ? ('rate_limit_exceeded' as const) : ('server_error' as const),

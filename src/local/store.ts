@@ -44,12 +44,14 @@ export interface AssistantsStore {
   list<K extends StoredKind>(kind: K, parentId?: string): Array<StoredRecords[K]>;
 }
 
-const parentOf = (kind: StoredKind, record: object): string | undefined =>
-  kind === 'step'
-    ? (record as RunStep).run_id
-    : kind === 'message' || kind === 'run'
-      ? (record as Message | Run).thread_id
-      : undefined;
+/** The parent of each kind of record, if it has one: a thread's messages and runs, a run's steps. */
+const parentOf: { [K in StoredKind]: (record: StoredRecords[K]) => string | undefined } = {
+  assistant: () => undefined,
+  thread: () => undefined,
+  message: (message) => message.thread_id,
+  run: (run) => run.thread_id,
+  step: (step) => step.run_id,
+};
 
 /**
  * The default store: everything in memory, indexed by id and by parent.
@@ -64,38 +66,41 @@ const parentOf = (kind: StoredKind, record: object): string | undefined =>
  * ```
  */
 export function memoryStore(): AssistantsStore {
-  const byKind = new Map<StoredKind, Map<string, object>>();
-  const byParent = new Map<string, Set<string>>();
-  const table = (kind: StoredKind) => {
-    let records = byKind.get(kind);
-    if (!records) byKind.set(kind, (records = new Map()));
-    return records;
+  const tables: { [K in StoredKind]: Map<string, StoredRecords[K]> } = {
+    assistant: new Map(),
+    thread: new Map(),
+    message: new Map(),
+    run: new Map(),
+    step: new Map(),
   };
+  const byParent = new Map<string, Set<string>>();
   const children = (kind: StoredKind, parentId: string) => `${kind}:${parentId}`;
+  const parent = <K extends StoredKind>(kind: K, record: StoredRecords[K]) => {
+    const parentId = parentOf[kind](record);
+    return parentId === undefined ? undefined : children(kind, parentId);
+  };
 
   return {
-    get: (kind, id) => table(kind).get(id) as never,
+    get: (kind, id) => tables[kind].get(id),
     put: (kind, record) => {
-      const id = (record as { id: string }).id;
-      table(kind).set(id, record);
-      const parent = parentOf(kind, record);
-      if (parent === undefined) return;
-      const key = children(kind, parent);
+      tables[kind].set(record.id, record);
+      const key = parent(kind, record);
+      if (key === undefined) return;
       if (!byParent.has(key)) byParent.set(key, new Set());
-      byParent.get(key)!.add(id);
+      byParent.get(key)!.add(record.id);
     },
     delete: (kind, id) => {
-      const record = table(kind).get(id);
+      const record = tables[kind].get(id);
       if (!record) return;
-      table(kind).delete(id);
-      const parent = parentOf(kind, record);
-      if (parent !== undefined) byParent.get(children(kind, parent))?.delete(id);
+      tables[kind].delete(id);
+      const key = parent(kind, record);
+      if (key !== undefined) byParent.get(key)?.delete(id);
     },
     list: (kind, parentId) => {
-      const records = table(kind);
-      if (parentId === undefined) return [...records.values()] as never;
+      const records = tables[kind];
+      if (parentId === undefined) return [...records.values()];
       const ids = byParent.get(children(kind, parentId)) ?? [];
-      return [...ids].map((id) => records.get(id)) as never;
+      return [...ids].flatMap((id) => records.get(id) ?? []);
     },
   };
 }
