@@ -38,7 +38,25 @@ export class RunError extends RxAssistantsError {
   }
 }
 
-/** The run ended `failed`; `run.last_error` says why. */
+/**
+ * The run ended `failed`; `run.last_error` says why.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { catchError, EMPTY, type Observable } from 'rxjs';
+ * import { RunFailedError, type RunEvent } from 'rx-assistants';
+ *
+ * declare const run$: Observable<RunEvent>;
+ * run$.pipe(
+ *   catchError((error: unknown) => {
+ *     if (error instanceof RunFailedError) console.error(error.run.last_error?.message);
+ *     if (error instanceof RunFailedError) return EMPTY;
+ *     throw error;
+ *   }),
+ * );
+ * ```
+ */
 export class RunFailedError extends RunError {
   override name = 'RunFailedError';
 
@@ -48,17 +66,70 @@ export class RunFailedError extends RunError {
   }
 }
 
-/** The run ended `cancelled`. */
+/**
+ * The run ended `cancelled` (by someone else: a run you own and leave is cancelled without an error).
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { catchError, EMPTY, type Observable } from 'rxjs';
+ * import { RunCancelledError, type RunEvent } from 'rx-assistants';
+ *
+ * declare const run$: Observable<RunEvent>;
+ * run$.pipe(
+ *   catchError((error: unknown) => {
+ *     if (error instanceof RunCancelledError) return EMPTY; // cancelled elsewhere: nothing to say
+ *     throw error;
+ *   }),
+ * );
+ * ```
+ */
 export class RunCancelledError extends RunError {
   override name = 'RunCancelledError';
 }
 
-/** The run ended `expired`: it passed its `expires_at`. */
+/**
+ * The run ended `expired`: it passed its `expires_at` (often: tool outputs came too late).
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { catchError, EMPTY, type Observable } from 'rxjs';
+ * import { RunExpiredError, type RunEvent } from 'rx-assistants';
+ *
+ * declare const run$: Observable<RunEvent>;
+ * run$.pipe(
+ *   catchError((error: unknown) => {
+ *     if (error instanceof RunExpiredError) console.warn('expired at', error.run.expires_at);
+ *     if (error instanceof RunExpiredError) return EMPTY;
+ *     throw error;
+ *   }),
+ * );
+ * ```
+ */
 export class RunExpiredError extends RunError {
   override name = 'RunExpiredError';
 }
 
-/** The run ended `incomplete`; `run.incomplete_details` says why. */
+/**
+ * The run ended `incomplete`; `run.incomplete_details` says why (a token limit, say).
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { catchError, EMPTY, type Observable } from 'rxjs';
+ * import { RunIncompleteError, type RunEvent } from 'rx-assistants';
+ *
+ * declare const run$: Observable<RunEvent>;
+ * run$.pipe(
+ *   catchError((error: unknown) => {
+ *     if (error instanceof RunIncompleteError) console.warn(error.run.incomplete_details?.reason);
+ *     if (error instanceof RunIncompleteError) return EMPTY;
+ *     throw error;
+ *   }),
+ * );
+ * ```
+ */
 export class RunIncompleteError extends RunError {
   override name = 'RunIncompleteError';
 
