@@ -49,7 +49,25 @@ export interface ModelRequest {
   maxCompletionTokens?: number | null;
   /** `'json_object'` or `'json_schema'` when the run asks for structured output. */
   responseFormat?: 'text' | 'json_object' | 'json_schema';
+  /** With `responseFormat: 'json_schema'`: the run's schema, its name and strictness. */
+  jsonSchema?: ModelJsonSchema;
 }
+
+/** The JSON Schema a run's answer must follow: the `json_schema` of its `response_format`. */
+export interface ModelJsonSchema {
+  name: string;
+  description?: string;
+  /** The schema itself, as a JSON Schema object. */
+  schema?: Record<string, unknown>;
+  strict?: boolean | null;
+}
+
+/**
+ * Why a model's turn ended, as Chat Completions' `finish_reason` says it:
+ * `stop` (it was done), `tool_calls` (it called tools), `length` (it hit its
+ * token limit) or `content_filter` (its output was filtered).
+ */
+export type ModelFinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls';
 
 /** What the runtime gives a model besides the request. */
 export interface ModelContext {
@@ -66,12 +84,19 @@ export interface ModelContext {
  *   `arguments` pieces are concatenated. A model that knows a whole call at
  *   once sends it in one piece. Several indexes make parallel calls;
  * - `usage`: the tokens this turn used (the last one sent counts). Without it,
- *   the runtime estimates them (see docs/local-runtime.md).
+ *   the runtime estimates them (see docs/local-runtime.md);
+ * - `finish`: why the turn ended (the last one sent counts), optional. A turn
+ *   cut off by `length` ends the run `incomplete` (`incomplete_details.reason:
+ *   'max_completion_tokens'`, its message `incomplete` with `max_tokens`), as
+ *   the API does; one stopped by `content_filter` ends it `incomplete` too,
+ *   its message `incomplete` with `content_filter`. `stop` and `tool_calls`
+ *   change nothing: the turn's content (tool calls or not) decides.
  */
 export type ModelEvent =
   | { type: 'text'; delta: string }
   | { type: 'tool_call'; index: number; id?: string; name?: string; arguments?: string }
-  | { type: 'usage'; promptTokens: number; completionTokens: number };
+  | { type: 'usage'; promptTokens: number; completionTokens: number }
+  | { type: 'finish'; reason: ModelFinishReason };
 
 /**
  * The model behind the embedded runtime: thread messages, instructions and
@@ -81,7 +106,8 @@ export type ModelEvent =
  * subscribed by the runtime and must be cold; the runtime unsubscribes when the
  * run is cancelled or expires, so an adapter should abort its request then. An
  * error fails the run with `last_error`; completion ends the turn: the run
- * goes to `requires_action` if the turn made tool calls, else it completes.
+ * goes to `requires_action` if the turn made tool calls, else it completes
+ * (or ends `incomplete`, after a `finish` with `length` or `content_filter`).
  *
  * ## Example
  *

@@ -9,7 +9,7 @@ import {
 } from 'rxjs';
 import type { AssistantStreamEvent, Run } from '../backend/types';
 import { CallIds } from './CallIds';
-import type { ModelAdapter, ModelEvent, ModelMessage } from './ModelAdapter';
+import type { ModelAdapter, ModelEvent, ModelFinishReason, ModelMessage } from './ModelAdapter';
 import { checkCallsNamed, checkModelEvent, ModelEventError } from './modelEvents';
 import { modelRequestFor } from './modelRequest';
 import type { Runtime } from './records';
@@ -43,6 +43,8 @@ interface ActiveRun {
   turn?: Subscription;
   /** The run's earlier tool calls and outputs, for the next turns. */
   history: ModelMessage[];
+  /** Why the model says the turn under way ended, if it said. */
+  finishReason?: ModelFinishReason;
 }
 
 /**
@@ -175,6 +177,7 @@ export class RunEngine {
     }
     active.status.beginTurn();
     active.usage.startTurn(prompt);
+    active.finishReason = undefined;
     try {
       const answer$: unknown = this.config
         .modelFor(run)
@@ -200,6 +203,8 @@ export class RunEngine {
   private onModelEvent(active: ActiveRun, event: ModelEvent): void {
     if (event.type === 'usage') {
       active.usage.report({ prompt: event.promptTokens, completion: event.completionTokens });
+    } else if (event.type === 'finish') {
+      active.finishReason = event.reason;
     } else {
       active.writer.write(event);
     }
@@ -211,10 +216,15 @@ export class RunEngine {
     const turn = active.usage.endTurn(writer.written);
     const run = this.run(active.id);
     const used = active.usage.total.completion;
-    if (run.max_completion_tokens !== null && used > run.max_completion_tokens) {
+    const overLimit = run.max_completion_tokens !== null && used > run.max_completion_tokens;
+    // Over the run's limit, or cut off by the model's own: the run ends incomplete, as the API's.
+    if (overLimit || active.finishReason === 'length') {
       return status.finish('incomplete', {
         incomplete_details: { reason: 'max_completion_tokens' },
       });
+    }
+    if (active.finishReason === 'content_filter') {
+      return status.finish('incomplete', { incomplete_details: {} }, 'content_filter');
     }
     const calls = [...writer.callsByIndex.values()];
     if (calls.length > 0) {

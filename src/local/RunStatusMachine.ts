@@ -153,10 +153,11 @@ export class RunStatusMachine {
   }
 
   /**
-   * Ends the run in `status`: its open message and steps end with it, its
+   * Ends the run in `status`: its open message and steps end with it (the
+   * message `incomplete` for `reason`, by default the status's), its
    * timestamps, `usage` and `patch` are stored, and its events complete.
    */
-  finish(status: TerminalStatus, patch: Partial<Run> = {}): void {
+  finish(status: TerminalStatus, patch: Partial<Run> = {}, reason?: IncompleteReason): void {
     if (this.over) return;
     const { record, writer, usage, runtime } = this.config;
     const now = runtime.now();
@@ -166,7 +167,7 @@ export class RunStatusMachine {
       message:
         status === 'completed'
           ? {}
-          : { reason: messageReason[status], step, error: patch.last_error },
+          : { reason: reason ?? messageReason[status], step, error: patch.last_error },
       toolStep: status === 'completed' || status === 'incomplete' ? 'cancelled' : step,
       error: patch.last_error,
     });

@@ -9,6 +9,8 @@ export type {
   ModelAdapter,
   ModelContext,
   ModelEvent,
+  ModelFinishReason,
+  ModelJsonSchema,
   ModelMessage,
   ModelRequest,
   ModelTool,

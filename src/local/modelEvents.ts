@@ -1,4 +1,11 @@
-import type { ModelEvent } from './ModelAdapter';
+import type { ModelEvent, ModelFinishReason } from './ModelAdapter';
+
+const FINISH_REASONS: readonly ModelFinishReason[] = [
+  'stop',
+  'length',
+  'content_filter',
+  'tool_calls',
+];
 
 /**
  * A model broke the {@link ModelEvent} contract: it sent something that is not
@@ -30,6 +37,9 @@ function show(value: unknown): string {
   }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
+
+const isFinishReason = (value: unknown): value is ModelFinishReason =>
+  FINISH_REASONS.some((reason) => reason === value);
 
 const isCount = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 0;
@@ -75,6 +85,13 @@ export function checkModelEvent(event: unknown): ModelEvent {
       if (!isCount(promptTokens)) throw wrong('promptTokens', 'a whole number from 0');
       if (!isCount(completionTokens)) throw wrong('completionTokens', 'a whole number from 0');
       return { type, promptTokens, completionTokens };
+    }
+    case 'finish': {
+      const { reason } = fields;
+      if (!isFinishReason(reason)) {
+        throw wrong('reason', `one of ${FINISH_REASONS.map((r) => `'${r}'`).join(', ')}`);
+      }
+      return { type, reason };
     }
     case 'tool_call': {
       if (!isCount(fields['index'])) throw wrong('index', 'a whole number from 0');

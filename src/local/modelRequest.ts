@@ -27,9 +27,7 @@ export function modelRequestFor(
         ? { type: 'function', name: choice.function?.name ?? '' }
         : 'auto';
   const format =
-    typeof run.response_format === 'object' && run.response_format
-      ? run.response_format.type
-      : undefined;
+    typeof run.response_format === 'object' && run.response_format ? run.response_format : null;
   return {
     model: run.model,
     instructions: run.instructions,
@@ -44,6 +42,7 @@ export function modelRequestFor(
     topP: run.top_p,
     maxCompletionTokens:
       run.max_completion_tokens === null ? null : run.max_completion_tokens - completionTokensUsed,
-    ...(format ? { responseFormat: format } : {}),
+    ...(format && { responseFormat: format.type }),
+    ...(format?.type === 'json_schema' && { jsonSchema: { ...format.json_schema } }),
   };
 }

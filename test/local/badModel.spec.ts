@@ -104,6 +104,12 @@ describe('a model that sends a bad event', () => {
       message: "The model sent a 'text' event whose 'delta' is not a string: 5.",
     },
     {
+      name: 'a finish event with an unknown reason',
+      event: { type: 'finish', reason: 'done' },
+      message:
+        "The model sent a 'finish' event whose 'reason' is not one of 'stop', 'length', 'content_filter', 'tool_calls': \"done\".",
+    },
+    {
       name: 'a tool_call without an index',
       event: { type: 'tool_call', name: 'add', arguments: '{}' },
       message:

@@ -11,6 +11,7 @@ import {
   timer,
 } from 'rxjs';
 import { rxAssistants, type RxAssistants } from '../../src/client';
+import { isRunEvent } from '../../src/backend/runStatus';
 import type { AssistantsBackend } from '../../src/backend';
 import type { Run } from '../../src/backend/types';
 import {
@@ -227,6 +228,72 @@ describe('the run engine', () => {
       reason: 'max_prompt_tokens',
     });
     expect(requests).toHaveLength(1);
+  });
+
+  it("ends incomplete when the model's turn finishes with length, as the API's run", () => {
+    const { model } = scriptedModel([
+      [...say('It was a dark and'), { type: 'finish', reason: 'length' }],
+    ]);
+    const seen = inVirtualTime({ model }, (rx) => rx.ask('asst_1', 'Tell me a story'));
+
+    const run = seen.at(-2)!.value!.data as Run;
+    expect([run.status, run.incomplete_details]).toEqual([
+      'incomplete',
+      { reason: 'max_completion_tokens' },
+    ]);
+    const message = seen.find((s) => s.value?.event === 'thread.message.incomplete')!.value!;
+    expect(message.data).toMatchObject({
+      status: 'incomplete',
+      incomplete_details: { reason: 'max_tokens' },
+      content: [{ type: 'text', text: { value: 'It was a dark and' } }],
+    });
+    expect((seen.at(-1)!.error as Error).name).toBe('RunIncompleteError');
+  });
+
+  it('ends incomplete when the turn finishes with content_filter, its message filtered', () => {
+    const { model } = scriptedModel([
+      [...say('Well'), { type: 'finish', reason: 'content_filter' }],
+    ]);
+    const seen = inVirtualTime({ model }, (rx) => rx.ask('asst_1', 'hi'));
+
+    const run = seen.at(-2)!.value!.data as Run;
+    expect([run.status, run.incomplete_details]).toEqual(['incomplete', {}]);
+    const message = seen.find((s) => s.value?.event === 'thread.message.incomplete')!.value!;
+    expect(message.data).toMatchObject({ incomplete_details: { reason: 'content_filter' } });
+  });
+
+  it('completes as usual when the turn finishes with stop, and asks for outputs with tool_calls', () => {
+    const { model } = scriptedModel([
+      [
+        { type: 'tool_call', index: 0, id: 'c1', name: 'f', arguments: '{}' },
+        { type: 'finish', reason: 'tool_calls' },
+      ],
+      [...say('Done.'), { type: 'finish', reason: 'stop' }],
+    ]);
+    const seen = inVirtualTime({ model }, (rx) =>
+      rx.ask('asst_1', 'hi', {
+        run: { tools: [{ type: 'function', function: { name: 'f' } }] },
+        tools: { f: () => 'ok' },
+      }),
+    );
+
+    const statuses = seen.flatMap((s) => (s.value && isRunEvent(s.value) ? [s.value.event] : []));
+    expect(statuses).toContain('thread.run.requires_action');
+    expect(statuses.at(-1)).toBe('thread.run.completed');
+  });
+
+  it("hands the run's json_schema response format to the model, with its schema", () => {
+    const { model, requests } = scriptedModel([say('{"x":1}')]);
+    const json_schema = {
+      name: 'answer',
+      schema: { type: 'object', properties: { x: { type: 'number' } } },
+      strict: true,
+    };
+    inVirtualTime({ model }, (rx) =>
+      rx.ask('asst_1', 'x?', { run: { response_format: { type: 'json_schema', json_schema } } }),
+    );
+
+    expect(requests[0]).toMatchObject({ responseFormat: 'json_schema', jsonSchema: json_schema });
   });
 });
 

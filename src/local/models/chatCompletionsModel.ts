@@ -31,9 +31,11 @@ export interface ChatCompletionsModelOptions {
  * instructions become a first `system` message; thread messages, earlier tool
  * calls and their outputs become `user`, `assistant` and `tool` messages;
  * function tools, `tool_choice`, `parallel_tool_calls`, `temperature`,
- * `top_p`, `max_completion_tokens` and a `json_object` response format are
- * passed on. The streamed chunks come back as `text` deltas, `tool_call`
- * pieces (one index per parallel call) and the final `usage`.
+ * `top_p`, `max_completion_tokens` and a `json_object` or `json_schema`
+ * response format (with the run's schema) are passed on. The streamed chunks
+ * come back as `text` deltas, `tool_call` pieces (one index per parallel
+ * call), the `finish` reason (`length` ends the run `incomplete`, as the API
+ * did; a legacy `function_call` reads as `tool_calls`) and the final `usage`.
  *
  * The Observable is cold: each subscription sends one request with its own
  * `AbortController`, and unsubscribing (the run is cancelled or expires)
@@ -42,10 +44,7 @@ export interface ChatCompletionsModelOptions {
  * pass through unchanged, and the runtime reports them as the run's
  * `last_error`.
  *
- * Limitations: a `json_schema` response format is not sent, since the request
- * does not carry the schema (the model answers free-form); a refusal's text is
- * streamed as ordinary text; and the finish reason is not reported, so a reply
- * cut off by `length` ends the turn like any other.
+ * Limitations: a refusal's text is streamed as ordinary text.
  *
  * ## Example
  *
@@ -110,6 +109,9 @@ function toChatParams(
     params.max_completion_tokens = request.maxCompletionTokens;
   }
   if (request.responseFormat === 'json_object') params.response_format = { type: 'json_object' };
+  if (request.responseFormat === 'json_schema' && request.jsonSchema) {
+    params.response_format = { type: 'json_schema', json_schema: request.jsonSchema };
+  }
   return {
     ...params,
     ...options.extraBody,
@@ -160,6 +162,10 @@ function toModelEvents(chunk: ChatCompletionChunk): ModelEvent[] {
     });
     if (Object.keys(piece).length > 0)
       events.push({ type: 'tool_call', index: call.index, ...piece });
+  }
+  const finish = chunk.choices?.[0]?.finish_reason;
+  if (finish) {
+    events.push({ type: 'finish', reason: finish === 'function_call' ? 'tool_calls' : finish });
   }
   if (chunk.usage) {
     const { prompt_tokens: promptTokens, completion_tokens: completionTokens } = chunk.usage;

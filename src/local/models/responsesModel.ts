@@ -1,6 +1,7 @@
 import type OpenAI from 'openai';
 import type {
   FunctionTool,
+  Response,
   ResponseCreateParamsStreaming,
   ResponseFunctionToolCall,
   ResponseInputItem,
@@ -40,27 +41,29 @@ const MIN_OUTPUT_TOKENS = 16;
  * and `function_call_output` items. Function tools (with `strict: false`
  * unless the tool says otherwise, as in Assistants; the Responses API would
  * default to `true`), `tool_choice`, `parallel_tool_calls`, `temperature`,
- * `top_p`, `max_output_tokens` and a `json_object` text format are passed on.
- * The streamed events come back as `text` deltas (refusals included),
- * `tool_call` pieces (one index per function call of the response, in the
- * order they start, matched to their argument deltas by item id) and the
- * `usage` of `response.completed`.
+ * `top_p`, `max_output_tokens` and a `json_object` or `json_schema` text
+ * format (with the run's schema) are passed on. The streamed events come back
+ * as `text` deltas (refusals included), `tool_call` pieces (one index per
+ * function call of the response, in the order they start, matched to their
+ * argument deltas by item id), the `usage` of `response.completed`, and for
+ * `response.incomplete` its usage and a `finish` (`length` for
+ * `max_output_tokens`, else `content_filter`): the run ends `incomplete`, as
+ * the API's did.
  *
  * The Observable is cold: each subscription sends one request with its own
  * `AbortController`, and unsubscribing (the run is cancelled or expires)
  * aborts it; nothing is emitted after that. The SDK's errors (`APIError` and
  * its subclasses, with their `status`) pass through unchanged. A stream that
- * ends in `response.failed`, `response.incomplete` or an `error` event errors
+ * ends in `response.failed` or an `error` event errors
  * with an `Error` carrying the upstream message and `code` (and `status: 429`
  * for `rate_limit_exceeded`, which the runtime reports as such); the runtime
  * reports them as the run's `last_error`.
  *
  * Limitations: `max_output_tokens` is raised to 16 when the run has fewer
  * completion tokens left (the API's minimum; the runtime still ends the run
- * `incomplete` if the usage goes over); a response cut off by
- * `max_output_tokens` fails the turn rather than ending it; a `json_schema`
- * response format is not sent, since the request does not carry the schema;
- * empty assistant messages are left out of the input; hosted tools
+ * `incomplete` if the usage goes over); a `json_schema` response format
+ * without a `schema` is not sent (the Responses API requires one); empty
+ * assistant messages are left out of the input; hosted tools
  * (`web_search`, `file_search`...) are not offered, and reasoning items are
  * not carried from one turn to the next.
  *
@@ -125,6 +128,19 @@ function toResponsesParams(
   }
   if (request.responseFormat === 'json_object') {
     params.text = { format: { type: 'json_object' } };
+  }
+  const { jsonSchema } = request;
+  if (request.responseFormat === 'json_schema' && jsonSchema?.schema) {
+    const { name, schema, description, strict } = jsonSchema;
+    params.text = {
+      format: {
+        type: 'json_schema',
+        name,
+        schema,
+        ...(description != null && { description }),
+        ...(strict != null && { strict }),
+      },
+    };
   }
   return { ...params, ...options.extraBody, stream: true } as ResponseCreateParamsStreaming;
 }
@@ -215,25 +231,17 @@ function eventMapper(): (event: ResponseStreamEvent) => ModelEvent[] {
         const call = callOf(item.id, event.output_index);
         return call ? finish(call, item.arguments) : [start(item, event.output_index)];
       }
-      case 'response.completed': {
-        const usage = event.response.usage;
-        return usage
-          ? [
-              {
-                type: 'usage',
-                promptTokens: usage.input_tokens,
-                completionTokens: usage.output_tokens,
-              },
-            ]
-          : [];
+      case 'response.completed':
+        return usageOf(event.response);
+      case 'response.incomplete': {
+        // Cut off by max_output_tokens, or filtered: the turn ends, and so does the run, incomplete.
+        const filtered = event.response.incomplete_details?.reason === 'content_filter';
+        const reason = filtered ? 'content_filter' : 'length';
+        return [...usageOf(event.response), { type: 'finish', reason }];
       }
       case 'response.failed': {
         const error = event.response.error;
         throw upstreamError(error?.message || 'The response failed.', error?.code);
-      }
-      case 'response.incomplete': {
-        const reason = event.response.incomplete_details?.reason ?? 'unknown';
-        throw upstreamError(`The response is incomplete (${reason}).`, reason);
       }
       case 'error':
         throw upstreamError(event.message || 'The response stream failed.', event.code);
@@ -243,14 +251,29 @@ function eventMapper(): (event: ResponseStreamEvent) => ModelEvent[] {
   };
 }
 
+/** The `usage` event of a response that reports its tokens. */
+function usageOf(response: Response): ModelEvent[] {
+  const { usage } = response;
+  return usage
+    ? [{ type: 'usage', promptTokens: usage.input_tokens, completionTokens: usage.output_tokens }]
+    : [];
+}
+
 /**
  * The error of a response that failed upstream: its message, its `code`, and
  * `status: 429` for `rate_limit_exceeded` so the runtime reports it as such.
  */
-function upstreamError(message: string, code: string | null | undefined): Error {
-  const error = new Error(message) as Error & { code?: string; status?: number };
-  error.name = 'ResponsesError';
-  if (code) error.code = code;
-  if (code === 'rate_limit_exceeded') error.status = 429;
-  return error;
+class ResponsesError extends Error {
+  override readonly name = 'ResponsesError';
+  readonly code?: string;
+  readonly status?: number;
+
+  constructor(message: string, code: string | null | undefined) {
+    super(message);
+    if (code) this.code = code;
+    if (code === 'rate_limit_exceeded') this.status = 429;
+  }
 }
+
+const upstreamError = (message: string, code: string | null | undefined): Error =>
+  new ResponsesError(message, code);

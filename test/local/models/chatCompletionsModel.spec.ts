@@ -1,16 +1,15 @@
 import OpenAI, { APIError, InternalServerError, BadRequestError } from 'openai';
 import { asyncScheduler, config, lastValueFrom, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isRunEvent, rxAssistants, type AssistantStreamEvent } from '../../../src';
+import { localBackend } from '../../../src/local';
 import type { ModelEvent, ModelRequest } from '../../../src/local/ModelAdapter';
 import {
   chatCompletionsModel,
   type ChatCompletionsModelOptions,
 } from '../../../src/local/models/chatCompletionsModel';
-import {
-  startFakeChatServer,
-  type FakeChatServer,
-  type FakeReply,
-} from '../../support/fakeChatServer';
+import { startFakeChatServer, type FakeReply } from '../../support/fakeChatServer';
+import { startFakeEndpoint, type FakeEndpoint } from '../../support/fakeEndpoint';
 
 const context = { scheduler: asyncScheduler };
 
@@ -25,7 +24,7 @@ const request = (extra: Partial<ModelRequest> = {}): ModelRequest => ({
   ...extra,
 });
 
-let server: FakeChatServer | undefined;
+let server: FakeEndpoint | undefined;
 
 afterEach(async () => {
   config.onStoppedNotification = null;
@@ -46,6 +45,33 @@ async function setup(
     logLevel: 'off',
   });
   return { server, client, model: chatCompletionsModel(client, options) };
+}
+
+const clientOf = (endpoint: FakeEndpoint) =>
+  new OpenAI({ apiKey: 'sk-test', baseURL: endpoint.url, maxRetries: 0, logLevel: 'off' });
+
+/**
+ * A Chat Completions endpoint whose every reply streams `texts`, then ends
+ * with `finish_reason` (which the shared fake cannot script), without usage.
+ */
+function cutOffServer(texts: string[], finish_reason: string): Promise<FakeEndpoint> {
+  return startFakeEndpoint(
+    'chat/completions',
+    () => ({}),
+    (res, body: { model: string }) => {
+      const chunk = (delta: object, finish: string | null = null) =>
+        `data: ${JSON.stringify({
+          id: 'chatcmpl-1',
+          object: 'chat.completion.chunk',
+          created: 0,
+          model: body.model,
+          choices: [{ index: 0, delta, finish_reason: finish }],
+        })}\n\n`;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const content of texts) res.write(chunk({ role: 'assistant', content }));
+      res.end(chunk({}, finish_reason) + 'data: [DONE]\n\n');
+    },
+  );
 }
 
 const collect = (model: ReturnType<typeof chatCompletionsModel>, req = request()) =>
@@ -101,6 +127,7 @@ describe('chatCompletionsModel', () => {
       { type: 'text', delta: 'x = ' },
       { type: 'text', delta: '2' },
       { type: 'text', delta: '.' },
+      { type: 'finish', reason: 'stop' },
     ]);
     expect(server.requests).toEqual([
       {
@@ -197,6 +224,7 @@ describe('chatCompletionsModel', () => {
       { type: 'tool_call', index: 1, id: 'call_b', name: 'get_time' },
       { type: 'tool_call', index: 1, arguments: '{"tz":"Europe/' },
       { type: 'tool_call', index: 1, arguments: 'Paris"}' },
+      { type: 'finish', reason: 'tool_calls' },
     ]);
     const calls = accumulate(events);
     expect(calls).toEqual([
@@ -267,6 +295,7 @@ describe('chatCompletionsModel', () => {
 
     expect(await collect(model)).toEqual([
       { type: 'text', delta: 'Hello' },
+      { type: 'finish', reason: 'stop' },
       { type: 'usage', promptTokens: 12, completionTokens: 3 },
     ]);
   });
@@ -277,7 +306,38 @@ describe('chatCompletionsModel', () => {
     expect(await collect(model)).toEqual([
       { type: 'text', delta: "I can't " },
       { type: 'text', delta: 'help.' },
+      { type: 'finish', reason: 'stop' },
     ]);
+  });
+
+  it.each(['length', 'content_filter'] as const)(
+    'reports the finish reason %s of the last chunk',
+    async (reason) => {
+      server = await cutOffServer(['Once upon', ' a'], reason);
+      const model = chatCompletionsModel(clientOf(server));
+
+      expect(await collect(model)).toEqual([
+        { type: 'text', delta: 'Once upon' },
+        { type: 'text', delta: ' a' },
+        { type: 'finish', reason },
+      ]);
+    },
+  );
+
+  it("sends the run's json_schema response format with its schema", async () => {
+    const { model, server } = await setup({ deltas: [{ content: '{"x":1}' }] });
+    const jsonSchema = {
+      name: 'answer',
+      description: 'One number',
+      schema: { type: 'object', properties: { x: { type: 'number' } }, required: ['x'] },
+      strict: true,
+    };
+    await collect(model, request({ responseFormat: 'json_schema', jsonSchema }));
+
+    expect(server.requests[0].response_format).toEqual({
+      type: 'json_schema',
+      json_schema: jsonSchema,
+    });
   });
 
   it.each([
@@ -374,4 +434,36 @@ describe('chatCompletionsModel', () => {
     expect(notifications).toEqual([]);
     expect(late).toEqual([]);
   });
+});
+
+describe('the embedded runtime on Chat Completions: a reply cut off', () => {
+  it.each([
+    ['length', { reason: 'max_completion_tokens' }, 'max_tokens'],
+    ['content_filter', {}, 'content_filter'],
+  ] as const)(
+    'ends the run incomplete on finish_reason %s, its message incomplete',
+    async (finish, runDetails, messageReason) => {
+      server = await cutOffServer(['Once upon', ' a'], finish);
+      const model = chatCompletionsModel(clientOf(server));
+      const rx = rxAssistants(localBackend({ model }), { poll: 5 });
+      const assistant = await lastValueFrom(rx.assistants.create({ model: 'gpt-4o-mini' }));
+
+      const seen: AssistantStreamEvent[] = [];
+      const error = await new Promise<unknown>((resolve, reject) =>
+        rx.ask(assistant.id, 'A story?').subscribe({
+          next: (event) => seen.push(event),
+          error: resolve,
+          complete: () => reject(new Error('completed instead of failing')),
+        }),
+      );
+
+      expect(error).toMatchObject({ name: 'RunIncompleteError' });
+      const run = seen.filter(isRunEvent).at(-1)!.data;
+      expect([run.status, run.incomplete_details]).toEqual(['incomplete', runDetails]);
+      expect(seen.find((e) => e.event === 'thread.message.incomplete')!.data).toMatchObject({
+        incomplete_details: { reason: messageReason },
+        content: [{ type: 'text', text: { value: 'Once upon a' } }],
+      });
+    },
+  );
 });

@@ -1,7 +1,7 @@
 import OpenAI, { APIError, BadRequestError, InternalServerError, RateLimitError } from 'openai';
 import { asyncScheduler, config, lastValueFrom, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isRunEvent, rxAssistants } from '../../../src';
+import { isRunEvent, rxAssistants, type AssistantStreamEvent } from '../../../src';
 import { localBackend } from '../../../src/local';
 import type { ModelEvent, ModelRequest } from '../../../src/local/ModelAdapter';
 import {
@@ -400,20 +400,36 @@ describe('responsesModel', () => {
     });
   });
 
-  it('errors on response.incomplete with its reason', async () => {
+  it('ends the turn with its usage and finish length on response.incomplete (max_output_tokens)', async () => {
     const { model } = await setup({
       output: [{ type: 'message', text: ['Cut'] }],
       usage: { input_tokens: 5, output_tokens: 16 },
       end: 'incomplete',
     });
-    const { events, error } = await failure(model);
 
-    expect(events).toEqual([{ type: 'text', delta: 'Cut' }]);
-    expect(error).toBeInstanceOf(Error);
-    expect(error).toMatchObject({
-      message: expect.stringContaining('max_output_tokens'),
-      code: 'max_output_tokens',
+    expect(await collect(model)).toEqual([
+      { type: 'text', delta: 'Cut' },
+      { type: 'usage', promptTokens: 5, completionTokens: 16 },
+      { type: 'finish', reason: 'length' },
+    ]);
+  });
+
+  it("sends the run's json_schema response format as the text format, with its schema", async () => {
+    const { model, server } = await setup({ output: [{ type: 'message', text: ['{}'] }] });
+    const schema = { type: 'object', properties: { x: { type: 'number' } } };
+    await collect(
+      model,
+      request({
+        responseFormat: 'json_schema',
+        jsonSchema: { name: 'answer', schema, strict: true },
+      }),
+    );
+    await collect(model, request({ responseFormat: 'json_schema', jsonSchema: { name: 'free' } }));
+
+    expect(server.requests[0].text).toEqual({
+      format: { type: 'json_schema', name: 'answer', schema, strict: true },
     });
+    expect(server.requests[1].text).toBeUndefined();
   });
 
   it('errors with the message and code of an error event', async () => {
@@ -556,5 +572,39 @@ describe('the embedded runtime on the Responses API', () => {
       { type: 'function_call', call_id: 'call_x', name: 'add', arguments: '{"a":2,"b":3}' },
       { type: 'function_call_output', call_id: 'call_x', output: '5' },
     ]);
+  });
+});
+
+describe('the embedded runtime on the Responses API: a response cut off', () => {
+  it('ends the run incomplete (max_completion_tokens), its message incomplete, with the usage', async () => {
+    const { client } = await setup({
+      output: [{ type: 'message', text: ['Once upon', ' a'] }],
+      usage: { input_tokens: 9, output_tokens: 16 },
+      end: 'incomplete',
+    });
+    const rx = rxAssistants(localBackend({ model: responsesModel(client) }), { poll: 5 });
+    const assistant = await lastValueFrom(rx.assistants.create({ model: 'gpt-4.1-mini' }));
+
+    const seen: AssistantStreamEvent[] = [];
+    const error = await new Promise<unknown>((resolve, reject) =>
+      rx.ask(assistant.id, 'A story?').subscribe({
+        next: (event) => seen.push(event),
+        error: resolve,
+        complete: () => reject(new Error('completed instead of failing')),
+      }),
+    );
+
+    expect(error).toMatchObject({ name: 'RunIncompleteError' });
+    const run = seen.filter(isRunEvent).at(-1)!.data;
+    expect(run).toMatchObject({
+      status: 'incomplete',
+      incomplete_details: { reason: 'max_completion_tokens' },
+      last_error: null,
+      usage: { prompt_tokens: 9, completion_tokens: 16, total_tokens: 25 },
+    });
+    expect(seen.find((e) => e.event === 'thread.message.incomplete')!.data).toMatchObject({
+      incomplete_details: { reason: 'max_tokens' },
+      content: [{ type: 'text', text: { value: 'Once upon a' } }],
+    });
   });
 });
