@@ -1,93 +1,45 @@
-import OpenAI, { APIError, InternalServerError, BadRequestError } from 'openai';
-import { asyncScheduler, config, lastValueFrom, toArray } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import OpenAI, { APIError, BadRequestError, InternalServerError } from 'openai';
+import { lastValueFrom } from 'rxjs';
+import { describe, expect, it } from 'vitest';
 import { isRunEvent, rxAssistants, type AssistantStreamEvent } from '../../../src';
 import { localBackend } from '../../../src/local';
-import type { ModelEvent, ModelRequest } from '../../../src/local/ModelAdapter';
 import {
   chatCompletionsModel,
   type ChatCompletionsModelOptions,
 } from '../../../src/local/models/chatCompletionsModel';
-import { startFakeChatServer, type FakeReply } from '../../support/fakeChatServer';
+import { startFakeChatServer, type FakeStream } from '../../support/fakeChatServer';
 import { startFakeEndpoint, type FakeEndpoint } from '../../support/fakeEndpoint';
+import { accumulate, adapterKit, clientOf, collect, failure, request } from './adapterKit';
 
-const context = { scheduler: asyncScheduler };
-
-/** A bare request; each test adds what it checks. */
-const request = (extra: Partial<ModelRequest> = {}): ModelRequest => ({
-  model: 'gpt-run',
-  instructions: '',
-  messages: [{ role: 'user', content: 'Hi' }],
-  tools: [],
-  toolChoice: 'auto',
-  parallelToolCalls: true,
-  ...extra,
-});
-
-let server: FakeEndpoint | undefined;
-
-afterEach(async () => {
-  config.onStoppedNotification = null;
-  await server?.close();
-  server = undefined;
-});
-
-/** Starts the fake with the given replies and returns a model whose client points at it. */
-async function setup(
-  reply: FakeReply | (() => FakeReply),
-  options: ChatCompletionsModelOptions = {},
-) {
-  server = await startFakeChatServer(typeof reply === 'function' ? reply : () => reply);
-  const client = new OpenAI({
-    apiKey: 'sk-test',
-    baseURL: server.url,
-    maxRetries: 0,
-    logLevel: 'off',
-  });
-  return { server, client, model: chatCompletionsModel(client, options) };
-}
-
-const clientOf = (endpoint: FakeEndpoint) =>
-  new OpenAI({ apiKey: 'sk-test', baseURL: endpoint.url, maxRetries: 0, logLevel: 'off' });
+const { setup, track, itErrorsWithTheSdkErrors, itAbortsWhenUnsubscribed } = adapterKit<
+  FakeStream,
+  ChatCompletionsModelOptions
+>(startFakeChatServer, chatCompletionsModel);
 
 /**
  * A Chat Completions endpoint whose every reply streams `texts`, then ends
  * with `finish_reason` (which the shared fake cannot script), without usage.
  */
-function cutOffServer(texts: string[], finish_reason: string): Promise<FakeEndpoint> {
-  return startFakeEndpoint(
-    'chat/completions',
-    () => ({}),
-    (res, body: { model: string }) => {
-      const chunk = (delta: object, finish: string | null = null) =>
-        `data: ${JSON.stringify({
-          id: 'chatcmpl-1',
-          object: 'chat.completion.chunk',
-          created: 0,
-          model: body.model,
-          choices: [{ index: 0, delta, finish_reason: finish }],
-        })}\n\n`;
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      for (const content of texts) res.write(chunk({ role: 'assistant', content }));
-      res.end(chunk({}, finish_reason) + 'data: [DONE]\n\n');
-    },
+async function cutOffServer(texts: string[], finish_reason: string): Promise<FakeEndpoint> {
+  return track(
+    await startFakeEndpoint(
+      'chat/completions',
+      () => ({}),
+      (res, body: { model: string }) => {
+        const chunk = (delta: object, finish: string | null = null) =>
+          `data: ${JSON.stringify({
+            id: 'chatcmpl-1',
+            object: 'chat.completion.chunk',
+            created: 0,
+            model: body.model,
+            choices: [{ index: 0, delta, finish_reason: finish }],
+          })}\n\n`;
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        for (const content of texts) res.write(chunk({ role: 'assistant', content }));
+        res.end(chunk({}, finish_reason) + 'data: [DONE]\n\n');
+      },
+    ),
   );
-}
-
-const collect = (model: ReturnType<typeof chatCompletionsModel>, req = request()) =>
-  lastValueFrom(model.respond(req, context).pipe(toArray()));
-
-/** Joins tool-call pieces by index, the way the runtime does. */
-function accumulate(events: ModelEvent[]) {
-  const calls: { id: string; name: string; arguments: string }[] = [];
-  for (const event of events) {
-    if (event.type !== 'tool_call') continue;
-    const call = (calls[event.index] ??= { id: '', name: '', arguments: '' });
-    call.id += event.id ?? '';
-    call.name += event.name ?? '';
-    call.arguments += event.arguments ?? '';
-  }
-  return calls;
 }
 
 describe('chatCompletionsModel', () => {
@@ -313,7 +265,7 @@ describe('chatCompletionsModel', () => {
   it.each(['length', 'content_filter'] as const)(
     'reports the finish reason %s of the last chunk',
     async (reason) => {
-      server = await cutOffServer(['Once upon', ' a'], reason);
+      const server = await cutOffServer(['Once upon', ' a'], reason);
       const model = chatCompletionsModel(clientOf(server));
 
       expect(await collect(model)).toEqual([
@@ -340,20 +292,10 @@ describe('chatCompletionsModel', () => {
     });
   });
 
-  it.each([
+  itErrorsWithTheSdkErrors([
     [500, InternalServerError, 'server_error'],
     [400, BadRequestError, 'invalid_request_error'],
-  ])('errors with the SDK error of an HTTP %i', async (status, ErrorClass, type) => {
-    const { model } = await setup({
-      status,
-      error: { message: 'Nope', type, param: 'model', code: 'bad' },
-    });
-    const error = await collect(model).catch((e: unknown) => e);
-
-    expect(error).toBeInstanceOf(ErrorClass);
-    expect(error).toMatchObject({ status, type, param: 'model', code: 'bad' });
-    expect((error as APIError).error).toMatchObject({ message: 'Nope' });
-  });
+  ]);
 
   it.each([
     ['destroy', TypeError], // undici's "terminated": the socket closed mid-body
@@ -363,14 +305,7 @@ describe('chatCompletionsModel', () => {
     'errors after the deltas when the stream fails mid-way (%s)',
     async (end, ErrorClass) => {
       const { model } = await setup({ deltas: [{ content: 'Par' }, { content: 'tial' }], end });
-      const events: ModelEvent[] = [];
-      const error = await new Promise<unknown>((resolve, reject) =>
-        model.respond(request(), context).subscribe({
-          next: (event) => events.push(event),
-          error: resolve,
-          complete: () => reject(new Error('completed instead of failing')),
-        }),
-      );
+      const { events, error } = await failure(model);
 
       expect(events).toEqual([
         { type: 'text', delta: 'Par' },
@@ -381,59 +316,7 @@ describe('chatCompletionsModel', () => {
     },
   );
 
-  it('aborts the request when unsubscribed mid-stream, and emits nothing after', async () => {
-    const { model, server } = await setup({
-      deltas: [{ content: 'one' }, { content: 'two' }],
-      end: 'hang',
-    });
-    const late: unknown[] = [];
-    config.onStoppedNotification = (notification) => late.push(notification);
-    const events: ModelEvent[] = [];
-    const notifications: string[] = [];
-    await new Promise<void>((resolve) => {
-      const subscription = model.respond(request(), context).subscribe({
-        next: (event) => {
-          events.push(event);
-          subscription.unsubscribe();
-          resolve();
-        },
-        error: () => notifications.push('error'),
-        complete: () => notifications.push('complete'),
-      });
-    });
-    await server.disconnected();
-    await new Promise((resolve) => setImmediate(resolve));
-
-    expect(server.disconnects).toBe(1);
-    expect(events).toEqual([{ type: 'text', delta: 'one' }]);
-    expect(notifications).toEqual([]);
-    expect(late).toEqual([]);
-  });
-
-  it('aborts the request when unsubscribed before the response', async () => {
-    let arrived!: () => void;
-    const arrival = new Promise<void>((resolve) => (arrived = resolve));
-    const { model, server } = await setup(() => {
-      arrived();
-      return { stall: true };
-    });
-    const late: unknown[] = [];
-    config.onStoppedNotification = (notification) => late.push(notification);
-    const notifications: unknown[] = [];
-    const subscription = model.respond(request(), context).subscribe({
-      next: (event) => notifications.push(event),
-      error: (error) => notifications.push(error),
-      complete: () => notifications.push('complete'),
-    });
-    await arrival;
-    subscription.unsubscribe();
-    await server.disconnected();
-    await new Promise((resolve) => setImmediate(resolve));
-
-    expect(server.disconnects).toBe(1);
-    expect(notifications).toEqual([]);
-    expect(late).toEqual([]);
-  });
+  itAbortsWhenUnsubscribed({ deltas: [{ content: 'one' }, { content: 'two' }], end: 'hang' });
 });
 
 describe('the embedded runtime on Chat Completions: a reply cut off', () => {
@@ -443,7 +326,7 @@ describe('the embedded runtime on Chat Completions: a reply cut off', () => {
   ] as const)(
     'ends the run incomplete on finish_reason %s, its message incomplete',
     async (finish, runDetails, messageReason) => {
-      server = await cutOffServer(['Once upon', ' a'], finish);
+      const server = await cutOffServer(['Once upon', ' a'], finish);
       const model = chatCompletionsModel(clientOf(server));
       const rx = rxAssistants(localBackend({ model }), { poll: 5 });
       const assistant = await lastValueFrom(rx.assistants.create({ model: 'gpt-4o-mini' }));

@@ -1,83 +1,22 @@
-import OpenAI, { APIError, BadRequestError, InternalServerError, RateLimitError } from 'openai';
-import { asyncScheduler, config, lastValueFrom, toArray } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import OpenAI, { BadRequestError, InternalServerError, RateLimitError } from 'openai';
+import { lastValueFrom, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
 import { isRunEvent, rxAssistants, type AssistantStreamEvent } from '../../../src';
 import { localBackend } from '../../../src/local';
-import type { ModelEvent, ModelRequest } from '../../../src/local/ModelAdapter';
 import {
   responsesModel,
   type ResponsesModelOptions,
 } from '../../../src/local/models/responsesModel';
 import {
   startFakeResponsesServer,
-  type FakeResponsesReply,
-  type FakeResponsesServer,
+  type FakeResponseStream,
 } from '../../support/fakeResponsesServer';
+import { accumulate, adapterKit, collect, failure, request } from './adapterKit';
 
-const context = { scheduler: asyncScheduler };
-
-/** A bare request; each test adds what it checks. */
-const request = (extra: Partial<ModelRequest> = {}): ModelRequest => ({
-  model: 'gpt-run',
-  instructions: '',
-  messages: [{ role: 'user', content: 'Hi' }],
-  tools: [],
-  toolChoice: 'auto',
-  parallelToolCalls: true,
-  ...extra,
-});
-
-let server: FakeResponsesServer | undefined;
-
-afterEach(async () => {
-  config.onStoppedNotification = null;
-  await server?.close();
-  server = undefined;
-});
-
-/** Starts the fake with the given replies and returns a model whose client points at it. */
-async function setup(
-  reply: FakeResponsesReply | ((body: any) => FakeResponsesReply), // eslint-disable-line @typescript-eslint/no-explicit-any
-  options: ResponsesModelOptions = {},
-) {
-  server = await startFakeResponsesServer(typeof reply === 'function' ? reply : () => reply);
-  const client = new OpenAI({
-    apiKey: 'sk-test',
-    baseURL: server.url,
-    maxRetries: 0,
-    logLevel: 'off',
-  });
-  return { server, client, model: responsesModel(client, options) };
-}
-
-const collect = (model: ReturnType<typeof responsesModel>, req = request()) =>
-  lastValueFrom(model.respond(req, context).pipe(toArray()));
-
-/** Subscribes and resolves with the events and the error, failing if it completes instead. */
-function failure(model: ReturnType<typeof responsesModel>) {
-  const events: ModelEvent[] = [];
-  const error = new Promise<unknown>((resolve, reject) =>
-    model.respond(request(), context).subscribe({
-      next: (event) => events.push(event),
-      error: resolve,
-      complete: () => reject(new Error('completed instead of failing')),
-    }),
-  );
-  return error.then((e) => ({ events, error: e }));
-}
-
-/** Joins tool-call pieces by index, the way the runtime does. */
-function accumulate(events: ModelEvent[]) {
-  const calls: { id: string; name: string; arguments: string }[] = [];
-  for (const event of events) {
-    if (event.type !== 'tool_call') continue;
-    const call = (calls[event.index] ??= { id: '', name: '', arguments: '' });
-    call.id += event.id ?? '';
-    call.name += event.name ?? '';
-    call.arguments += event.arguments ?? '';
-  }
-  return calls;
-}
+const { setup, itErrorsWithTheSdkErrors, itAbortsWhenUnsubscribed } = adapterKit<
+  FakeResponseStream,
+  ResponsesModelOptions
+>(startFakeResponsesServer, responsesModel);
 
 describe('responsesModel', () => {
   it('is named after its model override', () => {
@@ -349,22 +288,11 @@ describe('responsesModel', () => {
     ]);
   });
 
-  it.each([
+  itErrorsWithTheSdkErrors([
     [500, InternalServerError, 'server_error'],
     [400, BadRequestError, 'invalid_request_error'],
     [429, RateLimitError, 'requests'],
-  ])('errors with the SDK error of an HTTP %i', async (status, ErrorClass, type) => {
-    const { model } = await setup({
-      status,
-      error: { message: 'Nope', type, param: 'model', code: 'bad' },
-    });
-    const error = await collect(model).catch((e: unknown) => e);
-
-    expect(error).toBeInstanceOf(ErrorClass);
-    expect(error).toBeInstanceOf(APIError);
-    expect(error).toMatchObject({ status, type, param: 'model', code: 'bad' });
-    expect((error as APIError).error).toMatchObject({ message: 'Nope' });
-  });
+  ]);
 
   it('errors with the message and code of response.failed, after the deltas', async () => {
     const { model } = await setup({
@@ -453,59 +381,7 @@ describe('responsesModel', () => {
     expect(error).toBeInstanceOf(TypeError); // undici's "terminated"
   });
 
-  it('aborts the request when unsubscribed mid-stream, and emits nothing after', async () => {
-    const { model, server } = await setup({
-      output: [{ type: 'message', text: ['one', 'two'] }],
-      end: 'hang',
-    });
-    const late: unknown[] = [];
-    config.onStoppedNotification = (notification) => late.push(notification);
-    const events: ModelEvent[] = [];
-    const notifications: string[] = [];
-    await new Promise<void>((resolve) => {
-      const subscription = model.respond(request(), context).subscribe({
-        next: (event) => {
-          events.push(event);
-          subscription.unsubscribe();
-          resolve();
-        },
-        error: () => notifications.push('error'),
-        complete: () => notifications.push('complete'),
-      });
-    });
-    await server.disconnected();
-    await new Promise((resolve) => setImmediate(resolve));
-
-    expect(server.disconnects).toBe(1);
-    expect(events).toEqual([{ type: 'text', delta: 'one' }]);
-    expect(notifications).toEqual([]);
-    expect(late).toEqual([]);
-  });
-
-  it('aborts the request when unsubscribed before the response', async () => {
-    let arrived!: () => void;
-    const arrival = new Promise<void>((resolve) => (arrived = resolve));
-    const { model, server } = await setup(() => {
-      arrived();
-      return { stall: true };
-    });
-    const late: unknown[] = [];
-    config.onStoppedNotification = (notification) => late.push(notification);
-    const notifications: unknown[] = [];
-    const subscription = model.respond(request(), context).subscribe({
-      next: (event) => notifications.push(event),
-      error: (error) => notifications.push(error),
-      complete: () => notifications.push('complete'),
-    });
-    await arrival;
-    subscription.unsubscribe();
-    await server.disconnected();
-    await new Promise((resolve) => setImmediate(resolve));
-
-    expect(server.disconnects).toBe(1);
-    expect(notifications).toEqual([]);
-    expect(late).toEqual([]);
-  });
+  itAbortsWhenUnsubscribed({ output: [{ type: 'message', text: ['one', 'two'] }], end: 'hang' });
 });
 
 describe('the embedded runtime on the Responses API', () => {
