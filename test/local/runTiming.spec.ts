@@ -1,0 +1,89 @@
+import { NEVER, of } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { isRunEvent } from '../../src/backend/runStatus';
+import { memoryStore, type ModelAdapter, type ModelEvent } from '../../src/local';
+import type { Runtime } from '../../src/local/records';
+import { assistantFrom, runFrom, threadFrom } from '../../src/local/requests';
+import { RunEngine } from '../../src/local/RunEngine';
+import type { RunTiming } from '../../src/local/RunStatusMachine';
+import { testScheduler } from '../support/scheduler';
+import { counterIds } from './scriptedModel';
+
+/**
+ * The engine on a virtual clock with `timing`, and one run on its way: the
+ * frame of each of its run events, as `status@frame`.
+ */
+function engineWith(timing: RunTiming | undefined, turns: Array<ModelEvent[] | 'never'>) {
+  const scheduler = testScheduler();
+  const runtime: Runtime = {
+    store: memoryStore(),
+    now: () => Math.floor(scheduler.now() / 1000),
+    newId: counterIds(),
+  };
+  let turn = 0;
+  const model: ModelAdapter = {
+    name: 'scripted',
+    respond: () => {
+      const events = turns[Math.min(turn++, turns.length - 1)]!;
+      return events === 'never' ? NEVER : of(...events);
+    },
+  };
+  const engine = new RunEngine({
+    runtime,
+    scheduler,
+    modelFor: () => model,
+    expiresAfter: 1000,
+    ...(timing && { timing }),
+  });
+  const assistant = assistantFrom(runtime, { model: 'm' });
+  const { thread } = threadFrom(runtime, {}, '');
+  const { run } = runFrom(runtime, thread.id, {}, assistant, 1);
+  runtime.store.put('assistant', assistant);
+  runtime.store.put('thread', thread);
+  runtime.store.put('run', run);
+  const seen: string[] = [];
+  engine.start(run);
+  engine.events(run.id).subscribe((event) => {
+    if (isRunEvent(event)) seen.push(`${event.data.status}@${scheduler.frame}`);
+  });
+  return { scheduler, engine, run, seen };
+}
+
+describe('the run timing hook', () => {
+  it('moves on at the next tick by default', () => {
+    const { scheduler, seen } = engineWith(undefined, [[{ type: 'text', delta: 'Hi' }]]);
+    scheduler.flush();
+
+    expect(seen).toEqual(['in_progress@0', 'completed@0']);
+  });
+
+  it('holds a run queued for timing.queued, first turn and after each submit', () => {
+    const timing: RunTiming = { queued: () => 3, cancelling: () => 0 };
+    const { scheduler, engine, run, seen } = engineWith(timing, [
+      [{ type: 'tool_call', index: 0, id: 'call_1', name: 'f', arguments: '{}' }],
+      [{ type: 'text', delta: 'Done.' }],
+    ]);
+    scheduler.schedule(
+      () => void engine.submit(run.id, [{ tool_call_id: 'call_1', output: 'ok' }]),
+      10,
+    );
+    scheduler.flush();
+
+    expect(seen).toEqual([
+      'in_progress@3',
+      'requires_action@3',
+      'queued@10',
+      'in_progress@13',
+      'completed@13',
+    ]);
+  });
+
+  it('holds a run cancelling for timing.cancelling', () => {
+    const timing: RunTiming = { queued: () => 0, cancelling: () => 2 };
+    const { scheduler, engine, run, seen } = engineWith(timing, ['never']);
+    scheduler.schedule(() => void engine.cancel(run.id), 5);
+    scheduler.flush();
+
+    expect(seen).toEqual(['in_progress@0', 'cancelling@5', 'cancelled@7']);
+  });
+});
