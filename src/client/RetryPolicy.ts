@@ -169,3 +169,9 @@ export function retryDelay(retry: ResolvedRetry, attempt: number, error: unknown
   const cap = Math.min(retry.maxDelay, retry.initialDelay * 2 ** attempt);
   return Math.floor(retry.random() * cap);
 }
+
+/** A 400 that refuses `stream: true` itself: the request made nothing, polling may go on. */
+export const refusesStreaming = (error: unknown) =>
+  statusOf(error) === 400 &&
+  ((error as { param?: unknown }).param === 'stream' ||
+    /stream/i.test(String((error as Error).message)));

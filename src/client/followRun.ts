@@ -17,23 +17,25 @@ import {
 } from 'rxjs';
 import type { AssistantsBackend, RunCreateParams } from '../backend/AssistantsBackend';
 import { isRunEvent, terminalRunOf } from '../backend/runStatus';
-import type { Run, RunStatus } from '../backend/types';
+import type { Run } from '../backend/types';
 import { RunTimeoutError } from '../errors/RunTimeoutError';
 import { StreamInterruptedError } from '../errors/StreamInterruptedError';
 import { deadline } from '../internal/deadline';
 import { throwOnRunFailure } from '../operators/throwOnRunFailure';
 import { adoptableRun, submitTookEffect } from './reconcile';
-import { statusOf } from './RetryPolicy';
+import { refusesStreaming } from './RetryPolicy';
 import type { Resilience } from './resilientBackend';
-import { nothingSeen, pollRunEvents, recordEvent, type RunEvent } from './runEvents';
+import {
+  nothingSeen,
+  pollRunEvents,
+  recordEvent,
+  withNamedStatus,
+  type RunEvent,
+} from './runEvents';
 import { streamRequest } from './streamRequest';
 import type { QueueLock } from './ThreadQueue';
-import {
-  answerToolCalls,
-  type ToolErrorPolicy,
-  type ToolHandlers,
-  type ToolOutput,
-} from './toolCalls';
+import type { ToolErrorPolicy, ToolHandlers, ToolOutput } from './toolCalls';
+import { ToolAnswers } from './ToolAnswers';
 import { watchRun, type ResolvedWatchConfig } from './watchRun';
 
 /**
@@ -60,19 +62,6 @@ export interface FollowConfig {
   streaming: { refused: boolean };
 }
 
-/** A 400 that refuses `stream: true` itself: the request made nothing, polling may go on. */
-const refusesStreaming = (error: unknown) =>
-  statusOf(error) === 400 &&
-  ((error as { param?: unknown }).param === 'stream' ||
-    /stream/i.test(String((error as Error).message)));
-
-/** A run event whose data says the status its name says (the name is authoritative). */
-function withNamedStatus(event: RunEvent): RunEvent {
-  if (!isRunEvent(event) || event.event === 'thread.run.created') return event;
-  const status = event.event.slice('thread.run.'.length) as RunStatus;
-  return event.data.status === status ? event : { ...event, data: { ...event.data, status } };
-}
-
 /**
  * Creates a run and follows it to its end: emits its events, answers its tool
  * calls, and owns it: unsubscribing before a terminal status cancels it (and
@@ -96,56 +85,20 @@ export function followRun(
   return defer(() => {
     const aborter = new AbortController();
     const seen = nothingSeen();
-    /** The outputs computed for each call, and the calls whose outputs the server has taken. */
-    const outputs = new Map<string, ToolOutput>();
-    const confirmed = new Set<string>();
+    const answers = new ToolAnswers(config.handlers, config.onToolError, aborter.signal);
     let runId: string | undefined;
     let ended = false;
-
-    const openCalls = (run: Run) =>
-      (run.required_action?.submit_tool_outputs.tool_calls ?? []).filter(
-        (call) => !confirmed.has(call.id),
-      );
-    /** The outputs of the calls not confirmed yet (computed once), or nothing. */
-    const outputsFor = (run: Run): Observable<ToolOutput[]> => {
-      const open = openCalls(run);
-      if (open.length === 0) return EMPTY;
-      const missing = open.filter((call) => !outputs.has(call.id));
-      const answered$ =
-        missing.length === 0
-          ? of([])
-          : answerToolCalls(
-              {
-                ...run,
-                required_action: {
-                  type: 'submit_tool_outputs',
-                  submit_tool_outputs: { tool_calls: missing },
-                },
-              },
-              config.handlers,
-              config.onToolError,
-              aborter.signal,
-            );
-      return answered$.pipe(
-        map((answers) => {
-          for (const answer of answers) outputs.set(answer.tool_call_id, answer);
-          return open.map((call) => outputs.get(call.id)!);
-        }),
-      );
-    };
-    const confirm = (toolOutputs: ToolOutput[]) =>
-      toolOutputs.forEach((output) => confirmed.add(output.tool_call_id));
 
     /** Polls the run from what was seen, submitting outputs on `requires_action`. */
     const byPolling = (id: string): Observable<RunEvent> =>
       defer(() => {
         const kick$ = new Subject<void>();
         const submit = (run: Run) =>
-          outputsFor(run).pipe(
+          answers.for(run).pipe(
             concatMap((tool_outputs) =>
               backend.runs
                 .submitToolOutputs(threadId, id, { tool_outputs })
-                .pipe(tap(() => confirm(tool_outputs))),
+                .pipe(tap(() => answers.confirm(tool_outputs))),
             ),
             tap(() => kick$.next()),
             ignoreElements(),
@@ -181,7 +134,7 @@ export function followRun(
             if (last && terminalRunOf(last)) return EMPTY;
             if (last?.event === 'thread.run.requires_action' && runId) {
               const id = runId;
-              return outputsFor(last.data).pipe(
+              return answers.for(last.data).pipe(
                 map((toolOutputs) => byStreaming(submitStream(id, toolOutputs))),
                 defaultIfEmpty(byPolling(id)),
                 concatMap((next$) => next$),
@@ -201,12 +154,12 @@ export function followRun(
           backend.runs.retrieve(threadId, id).pipe(
             map(({ run }) => {
               if (!submitTookEffect(run, { tool_outputs: toolOutputs })) return undefined;
-              confirm(toolOutputs);
+              answers.confirm(toolOutputs);
               return byPolling(id);
             }),
           ),
         interrupted,
-      ).pipe(tap({ next: () => confirm(toolOutputs) }));
+      ).pipe(tap({ next: () => answers.confirm(toolOutputs) }));
 
     /** A run created by an attempt whose answer was lost, followed by polling. */
     const adopted = (startedAt: number) =>

@@ -211,3 +211,10 @@ export function pollRunEvents(
     kick$,
   );
 }
+
+/** A run event whose data says the status its name says (the name is authoritative). */
+export function withNamedStatus(event: RunEvent): RunEvent {
+  if (!isRunEvent(event) || event.event === 'thread.run.created') return event;
+  const status = event.event.slice('thread.run.'.length) as RunStatus;
+  return event.data.status === status ? event : { ...event, data: { ...event.data, status } };
+}
