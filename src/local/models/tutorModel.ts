@@ -1,8 +1,10 @@
 import { concat, concatMap, defer, from, map, of, timer, type Observable } from 'rxjs';
 import type { ModelAdapter, ModelEvent, ModelMessage, ModelRequest } from '../ModelAdapter';
-import { findEquation, solve, type Solution } from './tutor/equations';
+import { findEquation } from './tutor/equations';
+import { solve, type Solution } from './tutor/solve';
 import { chunkReply, estimateTokens } from './tutor/tokens';
-import { answerToolOutputs, QUIZ_EQUATIONS, QUIZ_REQUEST, toolCallsFor } from './tutor/tools';
+import { QUIZ_EQUATIONS, QUIZ_REQUEST } from './tutor/quiz';
+import { answerToolOutputs, toolCallsFor } from './tutor/tools';
 
 /**
  * Options of {@link tutorModel}: the pace of its replies, in ms of the

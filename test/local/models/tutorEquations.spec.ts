@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { findEquation, Fraction, solve } from '../../../src/local/models/tutor/equations';
+import { findEquation } from '../../../src/local/models/tutor/equations';
+import { Fraction } from '../../../src/local/models/tutor/fraction';
+import { solve } from '../../../src/local/models/tutor/solve';
 
 /** Finds and solves the equation of a message: its answer, and its steps as "action → result". */
 function solved(message: string) {

@@ -7,7 +7,8 @@ import type {
   ModelTool,
 } from '../../../src/local/ModelAdapter';
 import { tutorModel } from '../../../src/local/models/tutorModel';
-import { findEquation, solve } from '../../../src/local/models/tutor/equations';
+import { findEquation } from '../../../src/local/models/tutor/equations';
+import { solve } from '../../../src/local/models/tutor/solve';
 import { testScheduler } from '../../support/scheduler';
 import { quizTool } from '../../support/quizTool';
 
