@@ -2,29 +2,16 @@ import { TestScheduler } from 'rxjs/testing';
 import { isTerminalStatus } from '../backend/runStatus';
 import type { RunStatus } from '../backend/types';
 
-/** One letter of a run timeline: a status, `frame` ms after its round began. */
-interface TimelineEvent {
-  frame: number;
-  status: RunStatus;
-}
-
 const STATUS_OF_LETTER: Readonly<Record<string, RunStatus>> = {
-  q: 'queued',
-  i: 'in_progress',
-  r: 'requires_action',
-  n: 'cancelling',
-  x: 'cancelled',
-  c: 'completed',
-  f: 'failed',
-  e: 'expired',
-  u: 'incomplete',
+  ...{ q: 'queued', i: 'in_progress', r: 'requires_action', n: 'cancelling', x: 'cancelled' },
+  ...{ c: 'completed', f: 'failed', e: 'expired', u: 'incomplete' },
 };
 
 /**
  * Parses a run timeline such as `'q-i--c'` with RxJS's marble parser in run
- * mode (1 ms frames, spaces ignored, `(ic)` groups, `|` ends it), then splits
- * it into rounds: each `r` ends one, and the next counts its frames from the
- * submit. The timeline stops at its first terminal letter; after `n`, only `x` counts.
+ * mode (1 ms frames, spaces ignored, `(ic)` groups, `|` ends it) into rounds:
+ * each `r` ends one, and the next counts its frames from the submit. It stops
+ * at its first terminal letter; after `n`, only `x` counts.
  *
  * ## Example
  *
@@ -36,14 +23,12 @@ const STATUS_OF_LETTER: Readonly<Record<string, RunStatus>> = {
  *
  * @throws {TypeError} On anything but the status letters and marble syntax.
  */
-export function parseTimeline(timeline: string): TimelineEvent[][] {
-  if (typeof timeline !== 'string') {
-    throw new TypeError(`A run timeline must be a string, got ${typeof timeline}.`);
-  }
-  const marker = /[#^!]/.exec(timeline);
-  if (marker) {
-    throw new TypeError(`Run timeline '${timeline}': '${marker[0]}' has no meaning in a run.`);
-  }
+export function parseTimeline(
+  timeline: string,
+): Array<Array<{ frame: number; status: RunStatus }>> {
+  const marker = typeof timeline === 'string' ? /[#^!]/.exec(timeline)?.[0] : typeof timeline;
+  if (marker)
+    throw new TypeError(`Run timeline '${timeline}': '${marker}' has no meaning in a run.`);
   // Outside TestScheduler.run() a frame is 10 ms; a run timeline is always 1 ms per frame.
   const frameTimeFactor = TestScheduler.frameTimeFactor;
   TestScheduler.frameTimeFactor = 1;
@@ -53,10 +38,8 @@ export function parseTimeline(timeline: string): TimelineEvent[][] {
   } finally {
     TestScheduler.frameTimeFactor = frameTimeFactor;
   }
-  const rounds: TimelineEvent[][] = [[]];
-  let origin = 0;
-  let over = false;
-  let cancelling = false;
+  const rounds: Array<Array<{ frame: number; status: RunStatus }>> = [[]];
+  let [origin, over, cancelling] = [0, false, false];
   for (const { frame, notification } of messages) {
     if (notification.kind !== 'N') break;
     const letter = String(notification.value);
@@ -68,8 +51,7 @@ export function parseTimeline(timeline: string): TimelineEvent[][] {
     }
     if (over || (cancelling && status !== 'cancelled')) continue;
     rounds[rounds.length - 1]!.push({ frame: frame - origin, status });
-    cancelling ||= status === 'cancelling';
-    over = isTerminalStatus(status);
+    [cancelling, over] = [cancelling || status === 'cancelling', isTerminalStatus(status)];
     if (status === 'requires_action') {
       origin = frame;
       rounds.push([]);

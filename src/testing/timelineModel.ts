@@ -27,35 +27,32 @@ const tokens = (text: string) => Math.ceil(text.length / 4);
 const promptOf = ({ instructions, messages }: ModelRequest) =>
   instructions + messages.map((m) => (m.role === 'tool' ? '' : m.content)).join('');
 
+/** What a timeline run answers, and how it is cancelled (as a client would). */
+interface Script {
+  reply(run: Run): string;
+  toolCalls(run: Run, round: number): TimelineToolCall[];
+  cancel(run: Run): void;
+}
+
 /**
- * The engine's hooks that replay timelines, round by round (a round ends at
- * `r`): a {@link RunTiming} (how long the round stays `queued`, when it
- * expires at `e`, when the timeline cancels it at `n`/`x`) and a model whose
- * turn opens the message, then ends at the round's `r`, `c`, `f` or `u`.
- * A run takes the timeline last given to `expect`.
+ * The engine's hooks that replay timelines round by round: a
+ * {@link RunTiming} (how long a round stays `queued`, when it expires at
+ * `e`, when the timeline cancels it at `n`/`x`) and a model whose turn opens
+ * the message, then ends at the round's `r`, `c`, `f` or `u`. A run takes
+ * the timeline last given to `expect`.
  *
  * ## Example
  *
  * ```ts
  * import { asyncScheduler } from 'rxjs';
  * import { localBackend } from 'rx-assistants/local';
- * import { parseTimeline } from 'src/testing/timeline';
  * import { timelineRuns } from 'src/testing/timelineModel';
  *
- * const script = { reply: () => 'Hi', toolCalls: () => [], cancel: () => {} };
- * const runs = timelineRuns(script, asyncScheduler);
+ * const runs = timelineRuns({ reply: () => 'Hi', toolCalls: () => [], cancel: () => {} }, asyncScheduler);
  * const backend = localBackend({ model: runs.model, timing: runs.timing });
- * runs.expect(parseTimeline('q-i--c')); // the next run created completes at 5 ms
  * ```
  */
-export function timelineRuns(
-  script: {
-    reply(run: Run): string;
-    toolCalls(run: Run, round: number): TimelineToolCall[];
-    cancel(run: Run): void;
-  },
-  scheduler: SchedulerLike,
-) {
+export function timelineRuns(script: Script, scheduler: SchedulerLike) {
   const runs = new Map<string, RunState>();
   let pending: Rounds = [[]];
   const stateOf = (run: Run): RunState => {
