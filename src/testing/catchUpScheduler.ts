@@ -41,7 +41,8 @@ export class CatchUpScheduler implements SchedulerLike {
       real,
     };
     this.queue.add(pending);
-    return (action.add(real), action);
+    action.add(real);
+    return action;
   }
 
   /** Runs every action due by now, earliest first. */

@@ -145,18 +145,23 @@ export function timelineBackend(config: TimelineBackendConfig): TimelineBackend 
     scheduler,
   );
   const inner = localBackend({
-    ...{ model: runs.model, timing: runs.timing, scheduler, store },
+    model: runs.model,
+    timing: runs.timing,
+    scheduler,
+    store,
     limits: { runExpiresAfter: expiresAfter },
-    ids: (prefix) => (
-      counts.set(prefix, (counts.get(prefix) ?? 0) + 1),
-      `${prefix}_${counts.get(prefix)}`
-    ),
+    ids: (prefix) => {
+      const id = next(prefix);
+      counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
+      return id;
+    },
   });
   /** Picks the timeline of the run about to be created (a bad one fails the request first). */
   const timed = <T>(threadId: string, assistantId: string, create: () => Observable<T>) =>
-    defer(
-      () => (runs.expect(timelineOf({ index: runs.count(), threadId, assistantId })), create()),
-    );
+    defer(() => {
+      runs.expect(timelineOf({ index: runs.count(), threadId, assistantId }));
+      return create();
+    });
   const port: AssistantsBackend = {
     ...inner,
     runs: {
@@ -232,11 +237,12 @@ export function timelineBackend(config: TimelineBackendConfig): TimelineBackend 
     }
     return wrapped;
   };
-  const { assistants, threads, messages, steps } = port;
   return {
     log,
-    ...{ assistants: wrap('assistants', assistants), threads: wrap('threads', threads) },
-    ...{ messages: wrap('messages', messages), runs: wrap('runs', port.runs) },
-    steps: wrap('steps', steps),
+    assistants: wrap('assistants', port.assistants),
+    threads: wrap('threads', port.threads),
+    messages: wrap('messages', port.messages),
+    runs: wrap('runs', port.runs),
+    steps: wrap('steps', port.steps),
   };
 }
