@@ -1,4 +1,5 @@
 import type { Observable, SchedulerLike } from 'rxjs';
+import type { Run } from '../backend/types';
 
 /** A function the model may call: the `function` part of an assistant's function tool. */
 export interface ModelTool {
@@ -73,12 +74,19 @@ export type ModelFinishReason = 'stop' | 'length' | 'content_filter' | 'tool_cal
 export interface ModelContext {
   /** The runtime's scheduler: the only clock a model may use (for pacing, say). */
   scheduler: SchedulerLike;
+  /**
+   * The run this turn serves, as it is when the turn begins (`in_progress`).
+   * The runtime always gives it; it is optional for callers of an adapter
+   * outside the runtime (tests of the adapter itself).
+   */
+  run?: Readonly<Run>;
 }
 
 /**
  * One piece of a model's answer, as it streams:
  *
- * - `text`: the next piece of the reply's text;
+ * - `text`: the next piece of the reply's text; an empty one opens the
+ *   turn's message (its `message_creation` step) without writing to it;
  * - `tool_call`: a piece of a tool call, Chat Completions style: calls are told
  *   apart by `index`; `id` and `name` come with the first piece of a call, and
  *   `arguments` pieces are concatenated. A model that knows a whole call at

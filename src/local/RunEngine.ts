@@ -175,13 +175,13 @@ export class RunEngine {
         incomplete_details: { reason: 'max_prompt_tokens' },
       });
     }
-    active.status.beginTurn();
+    const started = active.status.beginTurn() ?? run;
     active.usage.startTurn(prompt);
     active.finishReason = undefined;
     try {
       const answer$: unknown = this.config
         .modelFor(run)
-        .respond(request, { scheduler: this.config.scheduler });
+        .respond(request, { scheduler: this.config.scheduler, run: started });
       if (!isObservable(answer$)) {
         throw new ModelEventError('The model returned no Observable from respond.', answer$);
       }

@@ -14,14 +14,31 @@ export type TerminalStatus = 'completed' | 'failed' | 'cancelled' | 'expired' | 
 /**
  * How long a run stays in its waiting statuses, in ms of the scheduler: the
  * hook for driving the engine on a timeline (a test backend that holds a run
- * `queued` for 3 frames, say). Each is asked once per visit of its status.
- * The default, {@link immediateTiming}, moves on at the next tick.
+ * `queued` for 3 frames, say). Each is asked once per visit of its status;
+ * `Infinity` waits forever. The default, {@link immediateTiming}, moves on at
+ * the next tick.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { localBackend, type RunTiming } from 'rx-assistants/local';
+ *
+ * // Runs wait 100 ms in queued, cancel in 10 ms and expire after 5 s.
+ * const timing: RunTiming = { queued: () => 100, cancelling: () => 10, expiresAfter: () => 5000 };
+ * const backend = localBackend({ timing });
+ * ```
  */
 export interface RunTiming {
   /** How long the run stays `queued` before its turn begins (first turn, and after each submit). */
   queued(run: Run): number;
   /** How long the run stays `cancelling` before it is `cancelled`. */
   cancelling(run: Run): number;
+  /**
+   * Optional: in how many ms the run expires, asked as it starts and after each
+   * submit (counted from then); `undefined` keeps the deadline it had (at
+   * first, the runtime's `runExpiresAfter` from its creation).
+   */
+  expiresAfter?(run: Run): number | undefined;
 }
 
 /** No delays: each waiting status ends at the next tick of the scheduler. */
@@ -81,6 +98,7 @@ export interface RunStatusMachineConfig {
  */
 export class RunStatusMachine {
   private readonly timers = new Subscription();
+  private expiry?: Subscription;
   private over = false;
 
   constructor(private readonly config: RunStatusMachineConfig) {}
@@ -92,8 +110,7 @@ export class RunStatusMachine {
 
   /** Starts a run stored as `queued`: it expires after `expiresAfter`, and its first turn waits. */
   start(): void {
-    const { scheduler, expiresAfter } = this.config;
-    this.timers.add(scheduler.schedule(() => this.finish('expired'), expiresAfter));
+    this.expireIn(this.config.expiresAfter);
     this.scheduleTurn();
   }
 
@@ -127,6 +144,7 @@ export class RunStatusMachine {
   /** `requires_action → queued`, with the outputs in: the next turn waits. */
   resume(): Run {
     const queued = this.config.record.updateRun({ status: 'queued', required_action: null });
+    this.expireIn(undefined);
     this.scheduleTurn();
     return queued;
   }
@@ -134,9 +152,11 @@ export class RunStatusMachine {
   /** `→ cancelling` at once (the turn stops), then `cancelled` after `timing.cancelling`. */
   cancel(): Run {
     this.config.stopTurn();
-    const cancelling = this.config.record.updateRun({ status: 'cancelling' });
-    const delay = this.config.timing.cancelling(cancelling);
-    this.timers.add(this.config.scheduler.schedule(() => this.finish('cancelled'), delay));
+    const cancelling = this.config.record.updateRun({
+      status: 'cancelling',
+      required_action: null,
+    });
+    this.after(this.config.timing.cancelling(cancelling), () => this.finish('cancelled'));
     return cancelling;
   }
 
@@ -171,11 +191,10 @@ export class RunStatusMachine {
       toolStep: status === 'completed' || status === 'incomplete' ? 'cancelled' : step,
       error: patch.last_error,
     });
-    const run = record.run();
     record.updateRun({
       status,
       required_action: null,
-      expires_at: status === 'expired' ? run.expires_at : null,
+      expires_at: status === 'expired' ? now : null,
       completed_at: status === 'completed' ? now : null,
       failed_at: status === 'failed' ? now : null,
       cancelled_at: status === 'cancelled' ? now : null,
@@ -195,7 +214,22 @@ export class RunStatusMachine {
   }
 
   private scheduleTurn(): void {
-    const delay = this.config.timing.queued(this.config.record.run());
-    this.timers.add(this.config.scheduler.schedule(() => this.config.turn(), delay));
+    this.after(this.config.timing.queued(this.config.record.run()), () => this.config.turn());
+  }
+
+  /** (Re)arms the expiry: in `timing.expiresAfter(run)` ms if it says, else in `fallback` (if any). */
+  private expireIn(fallback: number | undefined): void {
+    const delay = this.config.timing.expiresAfter?.(this.config.record.run()) ?? fallback;
+    if (delay === undefined) return;
+    this.expiry?.unsubscribe();
+    this.expiry = this.after(delay, () => this.finish('expired'));
+  }
+
+  /** Runs `work` in `delay` ms, unless the run stops first; never when `delay` is `Infinity`. */
+  private after(delay: number, work: () => void): Subscription | undefined {
+    if (delay === Infinity) return undefined;
+    const action = this.config.scheduler.schedule(work, delay);
+    this.timers.add(action);
+    return action;
   }
 }

@@ -79,7 +79,9 @@ export class StepWriter {
   /** Writes a text delta or a tool call piece. */
   write(event: Extract<ModelEvent, { type: 'text' | 'tool_call' }>): void {
     if (event.type === 'text') {
+      // An empty delta opens the message, as a model may announce its reply before its words.
       if (event.delta) this.appendText(event.delta);
+      else this.openMessage();
     } else {
       this.addToolCall(event);
     }

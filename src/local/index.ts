@@ -4,6 +4,7 @@
  */
 export { localBackend, type LocalBackendConfig } from './localBackend';
 export type { LocalLimits } from './limits';
+export type { RunTiming } from './RunStatusMachine';
 export { memoryStore, type AssistantsStore, type StoredKind, type StoredRecords } from './store';
 export type {
   ModelAdapter,

@@ -11,6 +11,7 @@ import { tutorModel } from './models/tutorModel';
 import type { Runtime } from './records';
 import { assistantFrom, messageFrom } from './requests';
 import { RunEngine } from './RunEngine';
+import type { RunTiming } from './RunStatusMachine';
 import { runStreams } from './runStreams';
 import { memoryStore, type AssistantsStore, type StoredKind, type StoredRecords } from './store';
 import { threadsAndRuns } from './threadsAndRuns';
@@ -29,6 +30,8 @@ export interface LocalBackendConfig {
   limits?: LocalLimits;
   /** Makes ids (for tests); the default is random and unguessable. */
   ids?: (prefix: string) => string;
+  /** How long runs wait in `queued` and `cancelling`, and when they expire. Default: no waits. */
+  timing?: RunTiming;
 }
 
 /** One request: runs `handle` on subscribe, emits its result and completes (or errors). */
@@ -97,6 +100,7 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
     scheduler,
     expiresAfter,
     modelFor: (run) => config.models?.[run.model] ?? defaultModel,
+    ...(config.timing && { timing: config.timing }),
   });
   const found = finders(store);
   const { find, thread, runOf, messageOf, listPage } = found;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { concat, concatMap, defer, last, map, NEVER, type Observable, tap, timer } from 'rxjs';
 import type { AssistantsBackend, Page } from '../../src/backend';
 import { localBackend } from '../../src/local';
+import { timelineBackend } from '../../src/testing';
 import { schemaErrors } from '../support/schema';
 import { testScheduler } from '../support/scheduler';
 import { scriptedModel } from './scriptedModel';
@@ -158,23 +159,30 @@ function scenario(backend: AssistantsBackend, checked: Checked[]): Observable<un
   );
 }
 
-describe('localBackend conformance', () => {
-  // Turn 1 calls a tool, turn 2 answers; the run of create-and-run never ends (it is cancelled).
-  const model = () =>
-    scriptedModel([
-      [{ type: 'tool_call', index: 0, name: 'display_quiz', arguments: '{}' }],
-      [
-        { type: 'text', delta: 'You scored 3.' },
-        { type: 'usage', promptTokens: 20, completionTokens: 4 },
-      ],
-      () => NEVER,
-    ]).model;
+// Turn 1 calls a tool, turn 2 answers; the run of create-and-run never ends (it is cancelled).
+const model = () =>
+  scriptedModel([
+    [{ type: 'tool_call', index: 0, name: 'display_quiz', arguments: '{}' }],
+    [
+      { type: 'text', delta: 'You scored 3.' },
+      { type: 'usage', promptTokens: 20, completionTokens: 4 },
+    ],
+    () => NEVER,
+  ]).model;
 
+// The same scenario on the embedded runtime, and on the timeline backend that drives it.
+describe.each([
+  ['localBackend', () => localBackend({ model: model() })],
+  [
+    'timelineBackend',
+    () => timelineBackend({ runs: ['q-i-r-i-c', 'q-i'], reply: 'You scored 3.' }),
+  ],
+])('%s conformance', (_name, backendOf: () => AssistantsBackend) => {
   it('answers every operation of a full scenario with objects that satisfy the reference schema', () => {
     const checked: Checked[] = [];
     let outcome: unknown;
     testScheduler().run(({ flush }) => {
-      scenario(localBackend({ model: model() }), checked).subscribe({
+      scenario(backendOf(), checked).subscribe({
         next: (v) => (outcome = v),
         error: (e: unknown) => (outcome = e),
       });
@@ -192,7 +200,7 @@ describe('localBackend conformance', () => {
   it('would notice a missing required field', () => {
     const checked: Checked[] = [];
     testScheduler().run(({ flush }) => {
-      scenario(localBackend({ model: model() }), checked).subscribe();
+      scenario(backendOf(), checked).subscribe();
       flush();
     });
     for (const { schema, value } of checked.filter((c) => c.schema.endsWith('Object'))) {

@@ -86,4 +86,77 @@ describe('the run timing hook', () => {
 
     expect(seen).toEqual(['in_progress@0', 'cancelling@5', 'cancelled@7']);
   });
+
+  it('expires a run after timing.expiresAfter, asked again after each submit', () => {
+    const asked: string[] = [];
+    const timing: RunTiming = {
+      queued: () => 0,
+      cancelling: () => 0,
+      expiresAfter: (run) => (
+        asked.push(run.status),
+        run.status === 'queued' && asked.length > 1 ? 4 : undefined
+      ),
+    };
+    const { scheduler, engine, run, seen } = engineWith(timing, [
+      [{ type: 'tool_call', index: 0, id: 'call_1', name: 'f', arguments: '{}' }],
+      'never',
+    ]);
+    scheduler.schedule(
+      () => void engine.submit(run.id, [{ tool_call_id: 'call_1', output: 'ok' }]),
+      10,
+    );
+    scheduler.flush();
+
+    // The first answer keeps the runtime's deadline (1000 ms); the second expires it 4 ms after the submit.
+    expect(asked).toEqual(['queued', 'queued']);
+    expect(seen).toEqual([
+      'in_progress@0',
+      'requires_action@0',
+      'queued@10',
+      'in_progress@10',
+      'expired@14',
+    ]);
+  });
+
+  it('waits forever on Infinity, and drops required_action on cancel', () => {
+    const timing: RunTiming = { queued: () => 0, cancelling: () => Infinity };
+    const { scheduler, engine, run, seen } = engineWith(timing, [
+      [{ type: 'tool_call', index: 0, id: 'call_1', name: 'f', arguments: '{}' }],
+    ]);
+    scheduler.schedule(() => expect(engine.cancel(run.id).required_action).toBeNull(), 5);
+    scheduler.flush();
+
+    // Still cancelling when the virtual clock stops (750 frames): only the expiry ends it.
+    expect(seen).toEqual(['in_progress@0', 'requires_action@0', 'cancelling@5']);
+  });
+});
+
+describe('the model context', () => {
+  it('gives the model the run it serves, and opens the message on an empty text', () => {
+    const served: unknown[] = [];
+    const scheduler = testScheduler();
+    const runtime: Runtime = { store: memoryStore(), now: () => 0, newId: counterIds() };
+    const model: ModelAdapter = {
+      name: 'm',
+      respond: (_request, context) => (served.push(context.run), of({ type: 'text', delta: '' })),
+    };
+    const engine = new RunEngine({ runtime, scheduler, modelFor: () => model, expiresAfter: 1000 });
+    const assistant = assistantFrom(runtime, { model: 'm' });
+    const { thread } = threadFrom(runtime, {}, '');
+    const { run } = runFrom(runtime, thread.id, {}, assistant, 1);
+    for (const [kind, record] of [
+      ['assistant', assistant],
+      ['thread', thread],
+    ] as const) {
+      runtime.store.put(kind, record);
+    }
+    runtime.store.put('run', run);
+    engine.start(run);
+    scheduler.flush();
+
+    expect(served).toEqual([expect.objectContaining({ id: run.id, status: 'in_progress' })]);
+    expect(runtime.store.list('message', thread.id)).toEqual([
+      expect.objectContaining({ role: 'assistant', run_id: run.id, content: [] }),
+    ]);
+  });
 });
