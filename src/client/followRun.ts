@@ -36,15 +36,8 @@ import { streamRequest } from './streamRequest';
 import type { QueueLock } from './ThreadQueue';
 import type { ToolErrorPolicy, ToolHandlers, ToolOutput } from './toolCalls';
 import { ToolAnswers } from './ToolAnswers';
+import type { Transport } from './types';
 import { watchRun, type ResolvedWatchConfig } from './watchRun';
-
-/**
- * How `run` and `ask` follow a run: `'poll'` synthesises its events by
- * polling; `'stream'` uses the backend's event stream (`stream: true`),
- * deltas included; `'auto'` streams where the backend can, polls where it
- * cannot, and polls when a stream breaks mid-run.
- */
-export type Transport = 'poll' | 'stream' | 'auto';
 
 /** Everything `followRun` needs, resolved from the call's options and the client's config. */
 export interface FollowConfig {

@@ -6,7 +6,7 @@ export type {
   AskOptions,
   WatchMessagesConfig,
 } from './types';
-export type { Transport } from './followRun';
+export type { Transport } from './types';
 export type { RetryConfig } from './RetryPolicy';
 export {
   adaptivePoll,

@@ -7,7 +7,14 @@ import type { RetryConfig } from './RetryPolicy';
 import type { RunEvent } from './runEvents';
 import type { ToolErrorPolicy, ToolHandlers } from './toolCalls';
 import type { WatchRunConfig } from './watchRun';
-import type { Transport } from './followRun';
+
+/**
+ * How `run` and `ask` follow a run: `'poll'` synthesises its events by
+ * polling; `'stream'` uses the backend's event stream (`stream: true`),
+ * deltas included; `'auto'` streams where the backend can, polls where it
+ * cannot, and polls when a stream breaks mid-run.
+ */
+export type Transport = 'poll' | 'stream' | 'auto';
 
 /** Client-wide defaults; every one can be overridden per call. */
 export interface RxAssistantsConfig {

@@ -5,7 +5,8 @@ import type { ModelToolCall } from './ModelAdapter';
 import type { Runtime } from './records';
 import type { RunRecorder } from './RunRecorder';
 import type { RunUsage } from './RunUsage';
-import type { IncompleteReason, StepWriter } from './StepWriter';
+import type { IncompleteReason } from './records';
+import type { StepWriter } from './StepWriter';
 import { stepUsage } from './records';
 
 /** The statuses a run ends in. */

@@ -1,12 +1,10 @@
 import type { Message, Run, RunStep, ToolCall } from '../backend/types';
 import type { CallIds } from './CallIds';
 import type { ModelEvent, ModelToolCall } from './ModelAdapter';
-import { newMessage, newStep, stepEnd, stepError, stepUsage, type Runtime } from './records';
+import { newMessage, newStep, stepEnd, stepError, stepUsage } from './records';
+import type { IncompleteReason, Runtime } from './records';
 import type { RunRecorder } from './RunRecorder';
 import type { TokenCounts } from './RunUsage';
-
-/** Why a message is incomplete, as the API says it. */
-export type IncompleteReason = NonNullable<Message['incomplete_details']>['reason'];
 
 /** How the open message ends: `completed` unless a `reason` says why it is incomplete. */
 export interface MessageEnd {

@@ -1,4 +1,4 @@
-import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, defer, type Observable, of, type SchedulerLike } from 'rxjs';
 import type { AssistantsBackend, RequestOptions } from '../backend/AssistantsBackend';
 import type { Thread } from '../backend/types';
 import { notFound } from '../internal/apiLists';
@@ -35,18 +35,7 @@ export interface LocalBackendConfig {
 }
 
 /** One request: runs `handle` on subscribe, emits its result and completes (or errors). */
-const request = <T>(handle: () => T): Observable<T> =>
-  new Observable<T>((subscriber) => {
-    let result: T;
-    try {
-      result = handle();
-    } catch (error) {
-      subscriber.error(error);
-      return;
-    }
-    subscriber.next(result);
-    subscriber.complete();
-  });
+const request = <T>(handle: () => T): Observable<T> => defer(() => of(handle()));
 
 /**
  * The embedded runtime: the Assistants API in process, with its exact

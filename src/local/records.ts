@@ -1,6 +1,9 @@
 import type { Message, MessageContent, Run, RunStep } from '../backend/types';
 import type { AssistantsStore } from './store';
 
+/** Why a message is incomplete, as the API says it. */
+export type IncompleteReason = NonNullable<Message['incomplete_details']>['reason'];
+
 /** What every part of the runtime shares: the store, the clock and the ids. */
 export interface Runtime {
   store: AssistantsStore;

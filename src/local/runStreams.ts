@@ -1,4 +1,5 @@
-import { concat, EMPTY, from, Observable, takeWhile } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { concat, defer, EMPTY, from, takeWhile } from 'rxjs';
 import type { RequestOptions, StreamingBackend } from '../backend/AssistantsBackend';
 import { runEvent } from '../backend/runEvent';
 import { isTerminalStatus } from '../backend/runStatus';
@@ -54,19 +55,13 @@ export function runStreams(config: RunStreamsConfig): StreamingBackend {
   const { thread, runOf } = config.finders;
 
   /** A run's events from its creation (or a submit) until it ends or asks for tool outputs. */
-  const runEvents = (start: () => StreamStart) =>
-    new Observable<AssistantStreamEvent>((subscriber) => {
-      let started: StreamStart;
-      try {
-        started = start();
-      } catch (error) {
-        subscriber.error(error);
-        return;
-      }
+  const runEvents = (start: () => StreamStart): Observable<AssistantStreamEvent> =>
+    defer(() => {
+      const started = start();
       const live = started.live ? engine.events(started.runId) : EMPTY;
-      return concat(from(started.first), live)
-        .pipe(takeWhile((event) => event.event !== 'thread.run.requires_action', true))
-        .subscribe(subscriber);
+      return concat(from(started.first), live).pipe(
+        takeWhile((event) => event.event !== 'thread.run.requires_action', true),
+      );
     });
 
   const created = (run: Run): StreamStart => ({
