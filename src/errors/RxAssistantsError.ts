@@ -1,4 +1,11 @@
-const SECRET = /\b(sk-[A-Za-z0-9_-]{4})[A-Za-z0-9_-]{4,}|\b(Bearer\s+)[^\s"',]+/g;
+/**
+ * An `sk-` key, or a bearer token: after `Bearer `, 8 or more token characters
+ * (RFC 6750) with a digit among them, or 20 or more of them. So the word
+ * "Bearer" followed by prose ("Bearer auth", "Bearer authentication") or by a
+ * placeholder (`Bearer <key>`, `Bearer YOUR_KEY`) is left as it is.
+ */
+const SECRET =
+  /\b(sk-[A-Za-z0-9_-]{4})[A-Za-z0-9_-]{4,}|\b(Bearer\s+)(?:[\w.~+/-]{20,}|(?=[A-Za-z._~+/-]*\d)[\w.~+/-]{8,})=*/g;
 
 /**
  * Masks anything that looks like an API key (`sk-...`) or a bearer token, so

@@ -42,3 +42,76 @@ function positiveLimit(name: string, value: number, integer = false): number {
   }
   return value;
 }
+
+/**
+ * The API's limits on what a request may hold, in one place: the embedded
+ * runtime enforces them (each a 400 `invalid_request_error` naming the field),
+ * and the server checks the JSON depth before anything walks the body. Lengths
+ * are in characters (UTF-16 code units) unless said otherwise.
+ */
+export const API_LIMITS = {
+  /** How deeply objects and arrays may nest in a request body. */
+  jsonDepth: 64,
+  /** `model` of an assistant or a run. */
+  model: 256,
+  /** `name` of an assistant. */
+  assistantName: 256,
+  /** `description` of an assistant. */
+  assistantDescription: 512,
+  /** `instructions` (and `additional_instructions`) of an assistant or a run. */
+  instructions: 256_000,
+  /** Tools of an assistant. */
+  assistantTools: 128,
+  /** Tools of a run. */
+  runTools: 20,
+  /** `function.name` of a tool; it must also match {@link FUNCTION_NAME}. */
+  functionName: 64,
+  /** `function.description` of a tool. */
+  functionDescription: 1_024,
+  /** One tool output, in UTF-8 bytes (512 KiB). */
+  toolOutputBytes: 512 * 1024,
+  /** The text of a message, or of one of its text parts. */
+  messageText: 256_000,
+  /** Keys of `metadata`. */
+  metadataKeys: 16,
+  /** A key of `metadata`. */
+  metadataKey: 64,
+  /** A value of `metadata`. */
+  metadataValue: 512,
+} as const;
+
+/** What a tool's `function.name` may be made of. */
+export const FUNCTION_NAME = /^[a-zA-Z0-9_-]+$/;
+
+/**
+ * Whether objects and arrays nest more than `max` levels deep in `value`,
+ * found without recursion (a stack of the values still to visit), so a value
+ * nested thousands of levels deep cannot overflow the call stack.
+ */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== 'object' || item === null || seen.has(item)) continue;
+    if (depth + 1 > max) return true;
+    seen.add(item);
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** The length of `text` in UTF-8 bytes. */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      bytes += 4; // a surrogate pair: one code point of 4 bytes
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}

@@ -1,7 +1,9 @@
 import type { Assistant, Message, Run, Thread } from '../backend/types';
 import { newMessage, type Runtime } from './records';
+import { API_LIMITS } from './limits';
 import {
   booleanField,
+  checkDepth,
   contentField,
   enumField,
   fieldsOf,
@@ -19,24 +21,37 @@ type Fields = Record<string, unknown>;
 
 /** An assistant from a create request, or `base` updated by an update request. */
 export function assistantFrom(runtime: Runtime, fields: Fields, base?: Assistant): Assistant {
-  const tools = toolsField(fields, 128);
+  const tools = toolsField(fields, API_LIMITS.assistantTools);
+  checkDepth(fields);
   return {
     id: base?.id ?? runtime.newId('asst'),
     object: 'assistant',
     created_at: base?.created_at ?? runtime.now(),
     name: pick(
-      stringField(fields, 'name', { optional: true, nullable: true, max: 256 }),
+      stringField(fields, 'name', {
+        optional: true,
+        nullable: true,
+        max: API_LIMITS.assistantName,
+      }),
       base?.name,
     ),
     description: pick(
-      stringField(fields, 'description', { optional: true, nullable: true, max: 512 }),
+      stringField(fields, 'description', {
+        optional: true,
+        nullable: true,
+        max: API_LIMITS.assistantDescription,
+      }),
       base?.description,
     ),
     model: base
-      ? (stringField(fields, 'model', { optional: true }) ?? base.model)
-      : stringField(fields, 'model')!,
+      ? (stringField(fields, 'model', { optional: true, max: API_LIMITS.model }) ?? base.model)
+      : stringField(fields, 'model', { max: API_LIMITS.model })!,
     instructions: pick(
-      stringField(fields, 'instructions', { optional: true, nullable: true, max: 256_000 }),
+      stringField(fields, 'instructions', {
+        optional: true,
+        nullable: true,
+        max: API_LIMITS.instructions,
+      }),
       base?.instructions,
     ),
     tools: tools ?? base?.tools ?? [],
@@ -60,6 +75,7 @@ export function messageFrom(
   param = '',
 ): Message {
   const fields = fieldsOf(body, param.replace(/\.$/, '') || null);
+  if (param === '') checkDepth(fields);
   const role = enumField(fields, 'role', ['user', 'assistant'] as const, `${param}role`);
   if (!role) throw invalid(`${param}role`, `Missing required parameter: '${param}role'.`);
   return newMessage(runtime, {
@@ -90,6 +106,7 @@ export function threadFrom(
   param = '',
 ): { thread: Thread; messages: Message[] } {
   const fields = fieldsOf(body, param.replace(/\.$/, '') || null);
+  checkDepth(fields, param.replace(/\.$/, '') || null);
   const thread: Thread = {
     id: runtime.newId('thread'),
     object: 'thread',
@@ -111,17 +128,16 @@ export function runFrom(
   assistant: Assistant,
   expiresAt: number,
 ): { run: Run; messages: Message[] } {
+  checkDepth(fields);
+  const text = { optional: true, nullable: true, max: API_LIMITS.instructions } as const;
   const messages = messagesFrom(
     runtime,
     threadId,
     fields['additional_messages'],
     'additional_messages',
   );
-  const instructions = stringField(fields, 'instructions', { optional: true, nullable: true });
-  const additional = stringField(fields, 'additional_instructions', {
-    optional: true,
-    nullable: true,
-  });
+  const instructions = stringField(fields, 'instructions', text);
+  const additional = stringField(fields, 'additional_instructions', text);
   const run: Run = {
     id: runtime.newId('run'),
     object: 'thread.run',
@@ -136,11 +152,13 @@ export function runFrom(
     cancelled_at: null,
     failed_at: null,
     completed_at: null,
-    model: stringField(fields, 'model', { optional: true, nullable: true }) ?? assistant.model,
+    model:
+      stringField(fields, 'model', { optional: true, nullable: true, max: API_LIMITS.model }) ??
+      assistant.model,
     instructions: [instructions ?? assistant.instructions ?? '', additional ?? '']
       .filter(Boolean)
       .join('\n\n'),
-    tools: toolsField(fields, 20) ?? assistant.tools,
+    tools: toolsField(fields, API_LIMITS.runTools) ?? assistant.tools,
     metadata: metadataField(fields) ?? {},
     usage: null,
     incomplete_details: null,

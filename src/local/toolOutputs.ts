@@ -1,3 +1,4 @@
+import { API_LIMITS, utf8Length } from './limits';
 import { invalid } from './validation';
 
 /** The outputs of a submit, checked against the calls the run waits for. */
@@ -28,6 +29,13 @@ export function checkOutputs(
       throw invalid(
         `tool_outputs[${index}].output`,
         `Invalid type for 'tool_outputs[${index}].output': expected a string.`,
+      );
+    }
+    const max = API_LIMITS.toolOutputBytes;
+    if (typeof output === 'string' && output.length > max / 3 && utf8Length(output) > max) {
+      throw invalid(
+        `tool_outputs[${index}].output`,
+        `Invalid 'tool_outputs[${index}].output': too long. Expected at most ${max} bytes (512 KiB) of UTF-8, got ${utf8Length(output)}.`,
       );
     }
     outputs.set(id, output ?? '');

@@ -1,5 +1,6 @@
 import type { AssistantTool, MessageContent } from '../backend/types';
 import { BackendError } from '../errors/BackendError';
+import { API_LIMITS, FUNCTION_NAME, nestsDeeperThan } from './limits';
 
 /** A 400 `invalid_request_error` naming the parameter at fault. */
 export const invalid = (param: string | null, message: string): BackendError =>
@@ -19,6 +20,16 @@ export function fieldsOf(value: unknown, param: string | null = null): Fields {
     );
   }
   return value as Fields;
+}
+
+/** Refuses a value whose objects and arrays nest deeper than {@link API_LIMITS.jsonDepth}. */
+export function checkDepth(value: unknown, param: string | null = null): void {
+  if (nestsDeeperThan(value, API_LIMITS.jsonDepth)) {
+    throw invalid(
+      param,
+      `Invalid '${param ?? 'body'}': objects and arrays nest more than ${API_LIMITS.jsonDepth} levels deep.`,
+    );
+  }
 }
 
 /** A string field: required unless `optional`, `null` allowed when `nullable`, at most `max` characters. */
@@ -115,23 +126,28 @@ export function metadataField(
   if (value === undefined || value === null) return undefined;
   const metadata = fieldsOf(value, param);
   const entries = Object.entries(metadata);
-  if (entries.length > 16)
-    throw invalid(param, `Invalid '${param}': at most 16 keys are allowed, got ${entries.length}.`);
+  const { metadataKeys, metadataKey, metadataValue } = API_LIMITS;
+  if (entries.length > metadataKeys)
+    throw invalid(
+      param,
+      `Invalid '${param}': at most ${metadataKeys} keys are allowed, got ${entries.length}.`,
+    );
   for (const [key, item] of entries) {
-    if (key.length > 64)
+    if (key.length > metadataKey)
       throw invalid(
         param,
-        `Invalid '${param}': key '${key.slice(0, 16)}…' is longer than 64 characters.`,
+        `Invalid '${param}': key '${key.slice(0, 16)}…' is longer than ${metadataKey} characters.`,
       );
     if (typeof item !== 'string')
       throw invalid(param, `Invalid '${param}.${key}': expected a string, got ${typeName(item)}.`);
-    if (item.length > 512)
-      throw invalid(param, `Invalid '${param}.${key}': value is longer than 512 characters.`);
+    if (item.length > metadataValue)
+      throw invalid(
+        param,
+        `Invalid '${param}.${key}': value is longer than ${metadataValue} characters.`,
+      );
   }
   return { ...(metadata as Record<string, string>) };
 }
-
-const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /** Tools: code_interpreter, file_search or function tools with a valid name, at most `max`. */
 export function toolsField(
@@ -161,21 +177,25 @@ export function toolsField(
         `${param}[${index}].type`,
         `Missing required parameter: '${param}[${index}].type'.`,
       );
-    if (type !== 'function') return structuredClone(tool) as unknown as AssistantTool;
+    if (type !== 'function') {
+      checkDepth(tool, `${param}[${index}]`);
+      return structuredClone(tool) as unknown as AssistantTool;
+    }
     const fn = fieldsOf(tool['function'] ?? null, `${param}[${index}].function`);
-    const name = stringField(fn, 'name', { param: `${param}[${index}].function.name` })!;
+    const at = `${param}[${index}].function`;
+    const name = stringField(fn, 'name', { param: `${at}.name`, max: API_LIMITS.functionName })!;
     if (!FUNCTION_NAME.test(name)) {
-      throw invalid(
-        `${param}[${index}].function.name`,
-        `Invalid '${param}[${index}].function.name': use a-z, A-Z, 0-9, _ and - only, 64 characters at most.`,
-      );
+      throw invalid(`${at}.name`, `Invalid '${at}.name': use a-z, A-Z, 0-9, _ and - only.`);
     }
     stringField(fn, 'description', {
-      param: `${param}[${index}].function.description`,
+      param: `${at}.description`,
       optional: true,
+      max: API_LIMITS.functionDescription,
     });
-    if (fn['parameters'] !== undefined)
-      fieldsOf(fn['parameters'], `${param}[${index}].function.parameters`);
+    if (fn['parameters'] !== undefined) {
+      fieldsOf(fn['parameters'], `${at}.parameters`);
+      checkDepth(fn['parameters'], `${at}.parameters`);
+    }
     return structuredClone(tool) as unknown as AssistantTool;
   });
 }
@@ -183,7 +203,10 @@ export function toolsField(
 /** A message's content, as a string or content parts, turned into the API's content blocks. */
 export function contentField(fields: Fields, param = 'content'): MessageContent[] {
   const value = fields['content'];
-  if (typeof value === 'string') return [{ type: 'text', text: { value, annotations: [] } }];
+  if (typeof value === 'string') {
+    stringField(fields, 'content', { param, max: API_LIMITS.messageText });
+    return [{ type: 'text', text: { value, annotations: [] } }];
+  }
   if (!Array.isArray(value) || value.length === 0) {
     throw value === undefined
       ? invalid(param, `Missing required parameter: '${param}'.`)
@@ -201,7 +224,10 @@ export function contentField(fields: Fields, param = 'content'): MessageContent[
       `${param}[${index}].type`,
     );
     if (type === 'text') {
-      const text = stringField(part, 'text', { param: `${param}[${index}].text` })!;
+      const text = stringField(part, 'text', {
+        param: `${param}[${index}].text`,
+        max: API_LIMITS.messageText,
+      })!;
       return { type: 'text', text: { value: text, annotations: [] } };
     }
     if (type === undefined)

@@ -1,6 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { HttpError } from './errors';
 
+/** How to send the key: a placeholder, never a key. */
+const HOW = 'Send it as `Authorization: Bearer <key>`.';
+
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
 /**
@@ -18,16 +21,15 @@ export function bearerCheck(
   return (authorization) => {
     const match = /^Bearer\s+(.+)$/i.exec(authorization?.trim() ?? '');
     if (!match) {
-      return new HttpError(
-        401,
-        "You didn't provide an API key. Provide it in an Authorization header using Bearer auth " +
-          '(Authorization: Bearer YOUR_KEY).',
-        { code: 'invalid_api_key' },
-      );
+      return new HttpError(401, `You didn't provide an API key. ${HOW}`, {
+        code: 'invalid_api_key',
+      });
     }
     if (!timingSafeEqual(digest(match[1]!.trim()), expected)) {
       // Never quote the key that was sent: it may be a real secret meant for another server.
-      return new HttpError(401, 'Incorrect API key provided.', { code: 'invalid_api_key' });
+      return new HttpError(401, `Incorrect API key provided. ${HOW}`, {
+        code: 'invalid_api_key',
+      });
     }
     return undefined;
   };

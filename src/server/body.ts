@@ -1,3 +1,4 @@
+import { API_LIMITS } from '../local/limits';
 import { badRequest, HttpError } from './errors';
 
 const tooLarge = (limit: number) =>
@@ -18,6 +19,13 @@ export async function readJsonObject(
 ): Promise<Record<string, unknown>> {
   const text = await readText(request, limit);
   if (text.trim() === '') return {};
+  const depth = API_LIMITS.jsonDepth;
+  if (nestsDeeperThan(text, depth)) {
+    throw badRequest(
+      `Invalid body: objects and arrays nest more than ${depth} levels deep. ` +
+        `The API accepts at most ${depth} levels.`,
+    );
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -31,6 +39,28 @@ export async function readJsonObject(
     throw badRequest('Invalid body: expected a JSON object.');
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * Whether the brackets of JSON `text` nest more than `max` deep, found by one
+ * pass over the text (brackets within strings do not count), before
+ * `JSON.parse` or anything recursive ever sees the value.
+ */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // a backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
 }
 
 /** The body as UTF-8 text, at most `limit` bytes of it. */

@@ -138,4 +138,25 @@ describe('errors', () => {
       'no secrets here, sk-1 is too short',
     );
   });
+
+  it('masks bearer tokens but not the word "Bearer" in prose or before a placeholder', () => {
+    for (const text of [
+      'Send it as `Authorization: Bearer <key>`.',
+      'Provide it using Bearer auth (Authorization: Bearer YOUR_KEY).',
+      'Bearer authentication is required.',
+      'Bearer ***',
+    ]) {
+      expect(redactSecrets(text)).toBe(text);
+    }
+    for (const token of [
+      'abcd1234efgh',
+      'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl',
+      'abcdefghijklmnopqrstuvwxyz',
+      'dG9rZW4tMTIz==',
+    ]) {
+      expect(redactSecrets(`Authorization: Bearer ${token}, then`)).toBe(
+        'Authorization: Bearer ***, then',
+      );
+    }
+  });
 });

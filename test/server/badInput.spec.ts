@@ -171,6 +171,29 @@ describe('the API key', () => {
     });
   });
 
+  it('says how to send the key, in a message the redactor leaves whole', async () => {
+    const server = await start(localBackend(), { apiKey: key });
+    const missing = await expectError(
+      await request(server, 'GET', '/assistants'),
+      401,
+      unauthorized,
+    );
+    expect(missing['message']).toBe(
+      "You didn't provide an API key. Send it as `Authorization: Bearer <key>`.",
+    );
+    const wrong = await expectError(
+      await request(server, 'GET', '/assistants', undefined, {
+        authorization: 'Bearer sk-wrong-0123456789',
+      }),
+      401,
+      unauthorized,
+    );
+    expect(wrong['message']).toBe(
+      'Incorrect API key provided. Send it as `Authorization: Bearer <key>`.',
+    );
+    expect(wrong['message']).not.toContain('***');
+  });
+
   it('lets the right key through, and asks for none when no key is set', async () => {
     const guarded = await start(localBackend(), { apiKey: key });
     const created = await request(guarded, 'POST', '/assistants', { model: 'tutor' }, auth);
