@@ -1,4 +1,5 @@
 import { BackendError } from '../errors/BackendError';
+import { checkDepth } from './validation';
 
 /** How many idempotency keys are kept, and for how long. */
 export interface IdempotencyConfig {
@@ -102,5 +103,7 @@ function reused(key: string): BackendError {
  * requestOf('runs.cancel', 'thread_1', 'run_1'); // '["runs.cancel","thread_1","run_1"]'
  * ```
  */
-export const requestOf = (operation: string, ...args: unknown[]): string =>
-  JSON.stringify([operation, ...args]);
+export const requestOf = (operation: string, ...args: unknown[]): string => {
+  checkDepth(args);
+  return JSON.stringify([operation, ...args]);
+};

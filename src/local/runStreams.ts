@@ -93,13 +93,14 @@ export function runStreams(config: RunStreamsConfig): StreamingBackend {
   /** With a key, a repeat streams the run that the first request started. */
   const writeStream = (
     options: RequestOptions | undefined,
-    what: string,
+    what: () => string,
     start: () => StreamStart,
     withThread = false,
   ) =>
     runEvents(() => {
       let fresh: StreamStart | undefined;
-      const kept = keys.once(options?.idempotencyKey, what, () => {
+      const key = options?.idempotencyKey;
+      const kept = keys.once(key, key ? what() : '', () => {
         fresh = start();
         return { threadId: fresh.threadId, runId: fresh.runId };
       });
@@ -111,15 +112,19 @@ export function runStreams(config: RunStreamsConfig): StreamingBackend {
 
   return {
     createRun: (threadId, params, options) =>
-      writeStream(options, requestOf('streaming.createRun', threadId, params), () => {
-        thread(threadId);
-        writes.refuseIfActive(threadId);
-        return created(writes.createRun(threadId, params));
-      }),
+      writeStream(
+        options,
+        () => requestOf('streaming.createRun', threadId, params),
+        () => {
+          thread(threadId);
+          writes.refuseIfActive(threadId);
+          return created(writes.createRun(threadId, params));
+        },
+      ),
     createThreadAndRun: (params, options) =>
       writeStream(
         options,
-        requestOf('streaming.createThreadAndRun', params),
+        () => requestOf('streaming.createThreadAndRun', params),
         () => {
           const start = created(writes.createThreadAndRun(params));
           start.first.unshift(runEvent('thread.created', thread(start.threadId)));
@@ -130,7 +135,7 @@ export function runStreams(config: RunStreamsConfig): StreamingBackend {
     submitToolOutputs: (threadId, runId, params, options) =>
       writeStream(
         options,
-        requestOf('streaming.submitToolOutputs', threadId, runId, params),
+        () => requestOf('streaming.submitToolOutputs', threadId, runId, params),
         () => {
           runOf(threadId, runId);
           // The submit itself emits the first events: listen to them.

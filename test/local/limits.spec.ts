@@ -135,6 +135,18 @@ describe('the API limits of the embedded runtime: a 400 naming the field', () =>
     expect(at('€'.repeat(200_000))).toThrow(expect.objectContaining({ status: 400 }));
   });
 
+  it('refuses parameters nested 10,000 deep with a 400, with or without an idempotency key', () => {
+    const backend = localBackend();
+    let deep: unknown = {};
+    for (let i = 0; i < 10_000; i++) deep = { a: deep };
+    const parameters = deep as Record<string, unknown>;
+    const tools = [{ type: 'function' as const, function: { name: 'f', parameters } }];
+    for (const options of [undefined, { idempotencyKey: 'k1' }]) {
+      const outcome = settle(backend.assistants.create({ model: 'm', tools }, options));
+      expect(outcome).toMatchObject({ error: { status: 400 } });
+    }
+  });
+
   it('counts depth and UTF-8 bytes without recursion', () => {
     expect(nestsDeeperThan(deep(100_000), 64)).toBe(true);
     expect(nestsDeeperThan(deep(63), 64)).toBe(false);
