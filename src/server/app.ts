@@ -5,9 +5,11 @@ import type { AssistantsBackend } from '../backend/AssistantsBackend';
 import { defaultPoll } from '../client/PollPolicy';
 import { bearerCheck } from './auth';
 import { readJsonObject, readText } from './body';
+import { cors, originOf } from './cors';
 import { errorResponseOf, HttpError, unknownUrl } from './errors';
 import { operationsOf, streamOperationsOf, type OperationInput } from './operations';
 import { pollingStreaming } from './pollingStreaming';
+import { contentTypeError, hostCheck, originCheck, untypedBodyError } from './security';
 import { operationsOf as specOperations, type OperationSpec } from './spec';
 import { sseResponse, streamRegistry, type StreamRegistry } from './sse';
 import { compileValidators, type RequestValidator } from './validate';
@@ -27,6 +29,24 @@ export interface AppOptions {
   scheduler?: SchedulerLike;
   /** Told of every error the server did not expect (each answered as a bare 500). */
   onError?: (error: unknown) => void;
+  /**
+   * The `Host` headers accepted, such as `['127.0.0.1:8787', 'localhost:8787']`
+   * (else 421), against DNS rebinding. {@link serve} sets them when it binds
+   * loopback. Default: any host, so that `app.request('/v1/...')` works.
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * The browser origins allowed to call the API, such as
+   * `['http://127.0.0.1:5173']`: their preflights are answered and their
+   * answers carry CORS headers. Any other `Origin` but the server's own gets a 403.
+   */
+  cors?: readonly string[];
+  /**
+   * Whether a `POST` body must be `application/json` (else 415), as no browser
+   * sends it cross-site without a preflight. Default `false` here, so that
+   * `app.request(url, { method: 'POST', body })` works; {@link serve} defaults it to `true`.
+   */
+  requireJson?: boolean;
 }
 
 /** An app and what closing its server needs. */
@@ -54,7 +74,7 @@ const MiB = 1024 * 1024;
  * ```
  *
  * @param backend The backend that holds the state; the app keeps none.
- * @param options Key, body limit, poll hint, scheduler.
+ * @param options Key, allowed hosts, CORS origins, JSON bodies, body limit, poll hint, scheduler.
  * @returns The app; `app.fetch` handles a `Request`.
  */
 export function createApp(backend: AssistantsBackend, options: AppOptions = {}): Hono {
@@ -83,6 +103,9 @@ export function buildApp(backend: AssistantsBackend, options: AppOptions = {}): 
   const streamOperations = streamOperationsOf(streaming);
   const streams = streamRegistry();
   const authorize = options.apiKey === undefined ? undefined : bearerCheck(options.apiKey);
+  const allowedOrigins = (options.cors ?? []).map((origin) => originOf(origin));
+  const checkHost = options.allowedHosts && hostCheck(options.allowedHosts);
+  const checkOrigin = originCheck(allowedOrigins);
 
   const fail = (c: Context, error: unknown): Response => {
     const { status, body } = errorResponseOf(error);
@@ -90,18 +113,34 @@ export function buildApp(backend: AssistantsBackend, options: AppOptions = {}): 
     return c.json(body, status as ContentfulStatusCode);
   };
 
+  /** The JSON body of a request ({} when the operation takes none), within the limit. */
+  const readBody = async (c: Context, op: OperationSpec): Promise<Record<string, unknown>> => {
+    const type = c.req.header('content-type');
+    if (options.requireJson && op.method === 'POST') {
+      const refused = contentTypeError(type);
+      if (refused) throw refused;
+      if (type === undefined) {
+        const untyped = untypedBodyError(await readText(c.req.raw, bodyLimit));
+        if (untyped) throw untyped;
+        return {};
+      }
+    }
+    if (!op.bodySchema) {
+      await readText(c.req.raw, bodyLimit); // no body expected, but the limit holds
+      return {};
+    }
+    return readJsonObject(c.req.raw, bodyLimit);
+  };
+
   const handle = (op: OperationSpec) => async (c: Context) => {
     const validator = validators.get(op.operationId)!;
     const query = queryOf(c, op);
     const queryError = validator.query(query);
     if (queryError) throw queryError;
-    let body: Record<string, unknown> = {};
+    let body = await readBody(c, op);
     if (op.bodySchema) {
-      body = await readJsonObject(c.req.raw, bodyLimit);
       const bodyError = validator.body?.(body);
       if (bodyError) throw bodyError;
-    } else {
-      await readText(c.req.raw, bodyLimit); // no body expected, but the limit holds
     }
     // Every POST may carry a key; the backend decides what it does with it.
     const key = op.method === 'POST' ? c.req.header('idempotency-key') || undefined : undefined;
@@ -130,7 +169,14 @@ export function buildApp(backend: AssistantsBackend, options: AppOptions = {}): 
     c.res.headers.set('x-request-id', requestId);
   });
   app.use(async (c, next) => {
-    const denied = authorize?.(c.req.header('authorization'));
+    const refused = checkHost?.(hostOf(c));
+    if (refused) return fail(c, refused);
+    await next();
+  });
+  if (allowedOrigins.length > 0) app.use(cors(allowedOrigins));
+  app.use(async (c, next) => {
+    const denied =
+      checkOrigin(c.req.header('origin'), hostOf(c)) ?? authorize?.(c.req.header('authorization'));
     if (denied) return fail(c, denied);
     await next();
   });
@@ -155,6 +201,9 @@ export function buildApp(backend: AssistantsBackend, options: AppOptions = {}): 
 let compiled: Map<string, RequestValidator> | undefined;
 /** The validators of the reference document, compiled on first use and shared by every app. */
 const referenceValidators = () => (compiled ??= compileValidators(specOperations()));
+
+/** The request's `Host`, or its URL's host where a `Request` has no header (`app.request`). */
+const hostOf = (c: Context) => c.req.header('host') ?? new URL(c.req.url).host;
 
 const params = (path: string) => path.split('{').length - 1;
 

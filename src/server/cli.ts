@@ -3,9 +3,8 @@ import OpenAI from 'openai';
 import { redactSecrets } from '../errors/RxAssistantsError';
 import { chatCompletionsModel, localBackend, responsesModel } from '../local';
 import { parseCliArgs, USAGE, UsageError, type ModelChoice } from './cliArgs';
+import { isLoopback } from './security';
 import { serve } from './serve';
-
-const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
 
 function modelFor(choice: ModelChoice) {
   if (choice.kind === 'tutor') return undefined; // the runtime's default
@@ -36,6 +35,8 @@ async function main(argv: string[]): Promise<void> {
     host: command.host,
     port: command.port,
     apiKey: command.apiKey,
+    cors: command.cors,
+    insecure: command.insecure,
     onError: (error) =>
       console.error(
         'rx-assistants: unexpected error:',
@@ -48,7 +49,7 @@ async function main(argv: string[]): Promise<void> {
       `Point the SDK at it: new OpenAI({ baseURL: '${server.url}', apiKey: '${key}' })\n` +
       `  or set OPENAI_BASE_URL=${server.url}   Ctrl-C stops it.\n`,
   );
-  if (!LOOPBACK.includes(command.host) && command.apiKey === undefined) {
+  if (!isLoopback(command.host) && command.apiKey === undefined) {
     console.error(`rx-assistants: warning: listening on ${command.host} without --api-key.`);
   }
 

@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { originOf } from './cors';
+import { isLoopback } from './security';
 
 /** The model behind the served runtime: the offline tutor, a Chat Completions or a Responses model. */
 export type ModelChoice =
@@ -7,7 +9,17 @@ export type ModelChoice =
 /** What the command line asks for. */
 export type CliCommand =
   | { kind: 'help' }
-  | { kind: 'serve'; host: string; port: number; apiKey?: string; model: ModelChoice };
+  | {
+      kind: 'serve';
+      host: string;
+      port: number;
+      apiKey?: string;
+      model: ModelChoice;
+      /** The browser origins allowed (`--cors`). */
+      cors?: string[];
+      /** `--insecure`: a non-loopback host without a key. */
+      insecure?: true;
+    };
 
 /** A command line that cannot be run: the CLI prints the usage and exits with 2. */
 export class UsageError extends Error {
@@ -22,7 +34,8 @@ official SDKs: point them at the printed base URL.
 
 Options:
   --port <n>          port to listen on (default 8787; 0 = any free port)
-  --host <host>       interface to bind (default 127.0.0.1, loopback only)
+  --host <host>       interface to bind (default 127.0.0.1, loopback only);
+                      any other needs --api-key or --insecure
   --api-key <key>     require "Authorization: Bearer <key>" on every request
                       (or set RX_ASSISTANTS_API_KEY, which keeps it out of ps)
   --model <model>     tutor (default): the offline demo model
@@ -30,6 +43,9 @@ Options:
                       OPENAI_BASE_URL and OPENAI_API_KEY
                       responses:<name>: <name> on OpenAI's Responses API, from
                       the same variables
+  --cors <origins>    browser origins allowed to call the API, comma-separated,
+                      such as http://127.0.0.1:5173 (default: none)
+  --insecure          allow a non-loopback --host without --api-key
   -h, --help          show this help
 `;
 
@@ -51,6 +67,15 @@ function modelOf(text: string | undefined): ModelChoice {
   throw new UsageError(
     `--model must be 'tutor', 'chat:<name>' or 'responses:<name>', got '${text}'`,
   );
+}
+
+function corsOf(text: string): string[] {
+  const origins = text.split(',').map((origin) => origin.trim());
+  try {
+    return origins.map((origin) => originOf(origin, '--cors'));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 /**
@@ -75,6 +100,8 @@ export function parseCliArgs(
         host: { type: 'string' },
         'api-key': { type: 'string' },
         model: { type: 'string' },
+        cors: { type: 'string' },
+        insecure: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -91,11 +118,21 @@ export function parseCliArgs(
   if (values.host === '') throw new UsageError('--host must not be empty');
   const apiKey = values['api-key'] ?? env['RX_ASSISTANTS_API_KEY'];
   if (apiKey === '') throw new UsageError('The API key must not be empty');
+  const host = values.host ?? '127.0.0.1';
+  if (!isLoopback(host) && apiKey === undefined && !values.insecure) {
+    throw new UsageError(
+      `--host ${host} is not loopback: set --api-key (or RX_ASSISTANTS_API_KEY), ` +
+        'or pass --insecure to let anyone who reaches it use the server',
+    );
+  }
+  const cors = values.cors === undefined ? undefined : corsOf(values.cors);
   return {
     kind: 'serve',
-    host: values.host ?? '127.0.0.1',
+    host,
     port: portOf(values.port),
     ...(apiKey === undefined ? {} : { apiKey }),
     model: modelOf(values.model),
+    ...(cors === undefined ? {} : { cors }),
+    ...(values.insecure ? { insecure: true as const } : {}),
   };
 }

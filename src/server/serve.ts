@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { AssistantsBackend } from '../backend/AssistantsBackend';
 import { buildApp, type AppOptions } from './app';
+import { isLoopback, loopbackHosts } from './security';
 
 /** Options of {@link serve}. */
 export interface ServeOptions extends AppOptions {
@@ -10,6 +11,11 @@ export interface ServeOptions extends AppOptions {
   host?: string;
   /** The port. Default 8787; `0` takes any free port (read it from the handle). */
   port?: number;
+  /**
+   * Allows a `host` other than loopback without `apiKey`, which lets anyone
+   * who reaches the port use the server. Default `false`: `serve` refuses.
+   */
+  insecure?: boolean;
 }
 
 /** A running server. */
@@ -27,7 +33,9 @@ const hostInUrl = (host: string) => (host.includes(':') ? `[${host}]` : host);
 /**
  * Serves the Assistants REST API (SSE streaming included) over `backend` at
  * `/v1`, on Node. The official SDKs work against it by changing their base
- * URL. It binds to loopback unless told otherwise.
+ * URL. It binds to loopback unless told otherwise, and there answers only
+ * requests addressed to it (`Host`), from no foreign browser page (`Origin`,
+ * unless listed in `cors`), with JSON bodies.
  *
  * ## Example
  *
@@ -43,8 +51,10 @@ const hostInUrl = (host: string) => (host.includes(':') ? `[${host}]` : host);
  * ```
  *
  * @param backend The backend that holds the state, such as `localBackend()`.
- * @param options Where to listen, the API key, the body limit, the poll hint.
+ * @param options Where to listen, the API key, CORS origins, the body limit, the poll hint.
  * @returns A handle with the URL, the port and `close()`, once it listens.
+ * @throws {TypeError} (a rejection) On a bad port, or a non-loopback `host`
+ *   without `apiKey` or `insecure: true`.
  */
 export async function serve(
   backend: AssistantsBackend,
@@ -55,7 +65,19 @@ export async function serve(
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new TypeError(`port must be an integer from 0 to 65535, got ${port}`);
   }
-  const { app, streams } = buildApp(backend, options);
+  if (!isLoopback(host) && options.apiKey === undefined && !options.insecure) {
+    throw new TypeError(
+      `Refusing to listen on ${host} without an apiKey: anyone who reaches it could use the ` +
+        'server. Set apiKey, bind loopback (127.0.0.1), or pass insecure: true.',
+    );
+  }
+  // Filled once the port is known; the app reads it on every request.
+  const allowedHosts: string[] = [...(options.allowedHosts ?? [])];
+  const { app, streams } = buildApp(backend, {
+    ...options,
+    requireJson: options.requireJson ?? true,
+    allowedHosts: isLoopback(host) || options.allowedHosts ? allowedHosts : undefined,
+  });
   const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false }) as Server;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -65,6 +87,7 @@ export async function serve(
     });
   });
   const actual = (server.address() as AddressInfo).port;
+  if (isLoopback(host)) allowedHosts.push(...loopbackHosts(host, actual));
   let closed: Promise<void> | undefined;
   // A connection whose answer ends while closing is not kept alive, or close()
   // would wait for the client to drop it.

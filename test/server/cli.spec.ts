@@ -50,6 +50,21 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['serve', '--api-key', 'flag'], env)).toMatchObject({ apiKey: 'flag' });
   });
 
+  it('reads --cors as a list of origins and --insecure', () => {
+    expect(
+      parseCliArgs(['serve', '--cors', 'http://127.0.0.1:5173, https://app.example/']),
+    ).toMatchObject({ cors: ['http://127.0.0.1:5173', 'https://app.example'] });
+    expect(parseCliArgs(['serve', '--host', '0.0.0.0', '--insecure'])).toEqual({
+      kind: 'serve',
+      host: '0.0.0.0',
+      port: 8787,
+      model: { kind: 'tutor' },
+      insecure: true,
+    });
+    expect(parseCliArgs(['serve', '--host', 'localhost'])).toMatchObject({ host: 'localhost' });
+    expect(parseCliArgs(['serve', '--host', '::1'])).toMatchObject({ host: '::1' });
+  });
+
   it('asks for help with --help or -h, with or without a command', () => {
     expect(parseCliArgs(['--help'])).toEqual({ kind: 'help' });
     expect(parseCliArgs(['serve', '-h'])).toEqual({ kind: 'help' });
@@ -71,6 +86,12 @@ describe('parseCliArgs', () => {
     [['serve', '--model', 'responses'], /--model must be/],
     [['serve', '--host', ''], /--host/],
     [['serve', '--api-key', ''], /key must not be empty/],
+    [['serve', '--host', '0.0.0.0'], /--host 0\.0\.0\.0 is not loopback.*--insecure/],
+    [['serve', '--host', '192.168.1.2', '--port', '0'], /not loopback/],
+    [['serve', '--cors', 'http://127.0.0.1:5173/app'], /--cors must list origins/],
+    [['serve', '--cors', '*'], /--cors must list origins/],
+    [['serve', '--cors', ''], /--cors must list origins/],
+    [['serve', '--cors'], /--cors/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(UsageError);
     expect(() => parseCliArgs(argv)).toThrow(message);
@@ -133,6 +154,49 @@ describe('the rx-assistants command', () => {
       });
       expect(authorized.status).toBe(200);
       run.child.kill('SIGTERM');
+      expect(await run.exit).toBe(0);
+    } finally {
+      stop(run.child);
+    }
+  });
+
+  it('answers the preflight of a --cors origin', async () => {
+    const origin = 'http://127.0.0.1:5173';
+    const run = cli(['serve', '--port', '0', '--cors', origin]);
+    try {
+      const url = await urlOf(run);
+      const preflight = await fetch(`${url}/assistants`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe(origin);
+      const foreign = await fetch(`${url}/assistants`, {
+        headers: { origin: 'http://evil.example' },
+      });
+      expect(foreign.status).toBe(403);
+    } finally {
+      stop(run.child);
+    }
+  });
+
+  it('refuses a non-loopback --host without a key (exit 2), and listens with --insecure', async () => {
+    const refused = cli(['serve', '--host', '0.0.0.0', '--port', '0']);
+    expect(await refused.exit).toBe(2);
+    expect(refused.err()).toContain('--host 0.0.0.0 is not loopback');
+    expect(refused.out()).toBe('');
+
+    // Only listening: no traffic is sent to the non-loopback address.
+    const run = cli(['serve', '--host', '0.0.0.0', '--port', '0', '--insecure']);
+    try {
+      while (!/http:\/\/0\.0\.0\.0:\d+\/v1/.test(run.out())) {
+        const exited = await Promise.race([
+          run.exit.then(() => true),
+          once(run.child.stdout!, 'data').then(() => false),
+        ]);
+        if (exited) throw new Error(`The CLI exited early: ${run.err()}`);
+      }
+      run.child.kill('SIGINT');
       expect(await run.exit).toBe(0);
     } finally {
       stop(run.child);
