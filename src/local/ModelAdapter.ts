@@ -41,6 +41,12 @@ export interface ModelRequest {
   messages: ModelMessage[];
   /** The function tools the model may call. */
   tools: ModelTool[];
+  /**
+   * The built-in tools the run declares (`code_interpreter`, `file_search`),
+   * which this runtime does not implement yet: a model may say it cannot use
+   * them, and a run whose model calls one fails with `unsupported_tool`.
+   */
+  builtinTools?: Array<'code_interpreter' | 'file_search'>;
   toolChoice: ModelToolChoice;
   /** Whether the model may make several tool calls in one turn. */
   parallelToolCalls: boolean;

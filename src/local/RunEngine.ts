@@ -12,7 +12,7 @@ import { CallIds } from './CallIds';
 import type { ModelAdapter, ModelEvent, ModelFinishReason, ModelMessage } from './ModelAdapter';
 import { checkCallsNamed, checkModelEvent, ModelEventError } from './modelEvents';
 import { modelRequestFor } from './modelRequest';
-import type { Runtime } from './records';
+import { builtinToolsOf, type Runtime, unsupportedToolError } from './records';
 import { RunRecorder } from './RunRecorder';
 import { immediateTiming, RunStatusMachine, type RunTiming } from './RunStatusMachine';
 import { promptEstimate, RunUsage } from './RunUsage';
@@ -229,6 +229,14 @@ export class RunEngine {
     const calls = [...writer.callsByIndex.values()];
     if (calls.length > 0) {
       checkCallsNamed(writer.callsByIndex);
+      // A call of a built-in tool the run declares (and no function of that name): not run here.
+      const functions = new Set(
+        run.tools.flatMap((tool) => (tool.type === 'function' ? [tool.function.name] : [])),
+      );
+      const builtin = builtinToolsOf(run).find((tool) =>
+        calls.some((call) => call.name === tool && !functions.has(tool)),
+      );
+      if (builtin) return status.finish('failed', { last_error: unsupportedToolError(builtin) });
       // Text written after the calls is a message of its own, complete before the run waits.
       if (writer.hasOpenMessage) writer.closeMessage({});
       return status.requireAction(calls);

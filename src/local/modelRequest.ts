@@ -1,6 +1,6 @@
 import type { Message, Run } from '../backend/types';
 import type { ModelMessage, ModelRequest, ModelToolChoice } from './ModelAdapter';
-import { textOf } from './records';
+import { builtinToolsOf, textOf } from './records';
 
 /**
  * What the model is asked on a turn of `run`: the thread's finished messages
@@ -26,6 +26,7 @@ export function modelRequestFor(
       : choice
         ? { type: 'function', name: choice.function?.name ?? '' }
         : 'auto';
+  const builtinTools = builtinToolsOf(run);
   const format =
     typeof run.response_format === 'object' && run.response_format ? run.response_format : null;
   return {
@@ -36,6 +37,7 @@ export function modelRequestFor(
       ...history,
     ],
     tools: run.tools.flatMap((tool) => (tool.type === 'function' ? [{ ...tool.function }] : [])),
+    ...(builtinTools.length > 0 && { builtinTools }),
     toolChoice,
     parallelToolCalls: run.parallel_tool_calls,
     temperature: run.temperature,

@@ -95,3 +95,41 @@ export const stepUsage = (usage: { prompt: number; completion: number }) => ({
   completion_tokens: usage.completion,
   total_tokens: usage.prompt + usage.completion,
 });
+
+/**
+ * The `last_error` codes of a run of this runtime: the SDK's
+ * (`server_error`, `rate_limit_exceeded`, `invalid_prompt`) and one extension,
+ * `unsupported_tool`: the model called a built-in tool (`code_interpreter`,
+ * `file_search`) that this runtime does not implement yet. The SDK's `Run`
+ * type closes the union, so a run failed with the extension is built by
+ * {@link unsupportedToolError}, the one place that widens it.
+ */
+export type LocalRunErrorCode = Run.LastError['code'] | 'unsupported_tool';
+
+/** A run's `last_error` as this runtime writes it: see {@link LocalRunErrorCode}. */
+export interface LocalRunError {
+  code: LocalRunErrorCode;
+  message: string;
+}
+
+/** The `last_error` of a run whose model called a built-in tool this runtime does not implement. */
+export function unsupportedToolError(tool: BuiltinTool): Run['last_error'] {
+  const error: LocalRunError = {
+    code: 'unsupported_tool',
+    message: `The model called the built-in tool '${tool}', which this server does not implement yet.`,
+  };
+  // The documented extension of the SDK's closed `code` union (see LocalRunErrorCode).
+  return error as Run.LastError;
+}
+
+/** The built-in tools of the Assistants API, which this runtime accepts but does not run. */
+export type BuiltinTool = 'code_interpreter' | 'file_search';
+
+/** The built-in tools a run declares (it may declare them; the model may not call them). */
+export const builtinToolsOf = (run: Pick<Run, 'tools'>): BuiltinTool[] => [
+  ...new Set(
+    run.tools.flatMap((tool): BuiltinTool[] =>
+      tool.type === 'code_interpreter' || tool.type === 'file_search' ? [tool.type] : [],
+    ),
+  ),
+];

@@ -214,7 +214,13 @@ function toolChoiceOf(value: unknown): Run['tool_choice'] {
       function: { name: stringField(fn, 'name', { param: 'tool_choice.function.name' })! },
     };
   }
-  if (type) return { type };
+  if (type) {
+    throw invalid(
+      'tool_choice',
+      `Invalid 'tool_choice': the built-in tool '${type}' is not supported by this server yet. ` +
+        `Only function tools run here: force one with { type: 'function', function: { name } }.`,
+    );
+  }
   throw invalid(
     'tool_choice',
     `Invalid 'tool_choice': expected 'none', 'auto', 'required' or a named tool.`,

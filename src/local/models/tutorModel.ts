@@ -84,6 +84,22 @@ const SOCIAL: Array<[RegExp, string]> = [
   ],
 ];
 
+/** What only a built-in tool could do, when the run declares it: the tutor says it can't. */
+const BUILTIN_ASKS: Array<['code_interpreter' | 'file_search', RegExp, string]> = [
+  [
+    'code_interpreter',
+    /\b(?:run|execute|exec|evaluate|interpret)\b[^.?!]*\b(?:code|python|script|program|snippet)\b|\bpython\b|\b(?:plot|chart|graph)\b[^.?!]*\b(?:this|it|of|data|function|line)\b|\b(?:plot|draw a (?:chart|graph))\b/i,
+    "I can't run code here: this server does not implement code_interpreter yet. I can still " +
+      'solve linear equations step by step, like `3x + 11 = 14`.',
+  ],
+  [
+    'file_search',
+    /\b(?:search|look (?:up|through|in)|find|read|summari[sz]e|check)\b[^.?!]*\b(?:my |the |our |these |those |uploaded |attached )?(?:files?|documents?|docs|pdfs?|uploads?|attachments?|vector stores?)\b/i,
+    "I can't search your files here: this server does not implement file_search yet. I can " +
+      'still solve linear equations step by step, like `3x + 11 = 14`.',
+  ],
+];
+
 const EXPLAIN =
   /\b(?:explain|why|how did you|how come|walk me through|steps?|show (?:me )?(?:your )?work|i don'?t (?:understand|get))\b/i;
 /** A follow-up about the last solution refers to it, or is short ("Why?"). */
@@ -141,6 +157,10 @@ function replyTo(request: ModelRequest): string {
   if (messages[messages.length - 1]?.role === 'tool') return answerToolOutputs(messages);
   const asked = userTexts(messages);
   const text = asked[asked.length - 1] ?? '';
+  const unsupported = BUILTIN_ASKS.find(
+    ([tool, pattern]) => request.builtinTools?.includes(tool) && pattern.test(text),
+  );
+  if (unsupported) return unsupported[2];
   const explain = EXPLAIN.test(text);
   const equation = findEquation(text);
   if (equation) return (explain ? inDetail : briefly)(solve(equation));
