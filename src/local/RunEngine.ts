@@ -1,12 +1,5 @@
-import {
-  EMPTY,
-  isObservable,
-  map,
-  type Observable,
-  type SchedulerLike,
-  type Subscription,
-  tap,
-} from 'rxjs';
+import { EMPTY, isObservable, map, tap } from 'rxjs';
+import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import type { AssistantStreamEvent, Run } from '../backend/types';
 import { CallIds } from './CallIds';
 import type { ModelAdapter, ModelEvent, ModelFinishReason, ModelMessage } from './ModelAdapter';

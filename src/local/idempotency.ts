@@ -91,6 +91,9 @@ function reused(key: string): BackendError {
   });
 }
 
+/** An operation's name and its arguments, the parts of {@link requestOf}. */
+export type RequestParts = [operation: string, ...args: unknown[]];
+
 /**
  * The request an `Idempotency-Key` stands for: its operation, path ids and
  * params, as JSON text.

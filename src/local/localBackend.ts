@@ -3,7 +3,7 @@ import type { AssistantsBackend, RequestOptions } from '../backend/AssistantsBac
 import type { Thread } from '../backend/types';
 import { notFound } from '../internal/apiLists';
 import { finders, omit } from './finders';
-import { idempotencyKeys, requestOf } from './idempotency';
+import { idempotencyKeys, requestOf, type RequestParts } from './idempotency';
 import { randomId } from './ids';
 import { limitsOf, type LocalLimits } from './limits';
 import type { ModelAdapter } from './ModelAdapter';
@@ -103,38 +103,32 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
 
   /**
    * With a key, a repeat of the same request answers its first response
-   * instead of acting. `what` names the request; it is read only with a key,
-   * once its depth is checked (so that a body nested too deep is a 400).
+   * instead of acting. `what` (the operation and its arguments) is read only
+   * with a key, once its depth is checked (a body nested too deep is a 400).
    */
-  const write = <T>(options: RequestOptions | undefined, what: () => string, act: () => T) =>
+  const write = <T>(options: RequestOptions | undefined, what: RequestParts, act: () => T) =>
     request(() => {
       const key = options?.idempotencyKey;
-      if (!key) return act();
-      return keys.once(key, what(), act);
+      return key ? keys.once(key, requestOf(...what), act) : act();
     });
 
   return {
     assistants: {
       create: (params, options) =>
-        write(
-          options,
-          () => requestOf('assistants.create', params),
-          () => save('assistant', assistantFrom(runtime, fieldsOf(params))),
+        write(options, ['assistants.create', params], () =>
+          save('assistant', assistantFrom(runtime, fieldsOf(params))),
         ),
       retrieve: (assistantId) => request(() => find('assistant', assistantId, 'assistant_id')),
       update: (assistantId, params, options) =>
-        write(
-          options,
-          () => requestOf('assistants.update', assistantId, params),
-          () =>
-            save(
-              'assistant',
-              assistantFrom(
-                runtime,
-                fieldsOf(params),
-                find('assistant', assistantId, 'assistant_id'),
-              ),
+        write(options, ['assistants.update', assistantId, params], () =>
+          save(
+            'assistant',
+            assistantFrom(
+              runtime,
+              fieldsOf(params),
+              find('assistant', assistantId, 'assistant_id'),
             ),
+          ),
         ),
       list: (query) => request(() => listPage(store.list('assistant'), query)),
       delete: (assistantId) =>
@@ -146,27 +140,19 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
     },
     threads: {
       create: (params, options) =>
-        write(
-          options,
-          () => requestOf('threads.create', params),
-          () => createThread(params),
-        ),
+        write(options, ['threads.create', params], () => createThread(params)),
       retrieve: (threadId) => request(() => thread(threadId)),
       update: (threadId, params, options) =>
-        write(
-          options,
-          () => requestOf('threads.update', threadId, params),
-          () => {
-            const fields = fieldsOf(params);
-            const base = thread(threadId);
-            return save('thread', {
-              ...base,
-              metadata: metadataField(fields) ?? base.metadata,
-              tool_resources:
-                (fields['tool_resources'] as Thread['tool_resources']) ?? base.tool_resources,
-            });
-          },
-        ),
+        write(options, ['threads.update', threadId, params], () => {
+          const fields = fieldsOf(params);
+          const base = thread(threadId);
+          return save('thread', {
+            ...base,
+            metadata: metadataField(fields) ?? base.metadata,
+            tool_resources:
+              (fields['tool_resources'] as Thread['tool_resources']) ?? base.tool_resources,
+          });
+        }),
       delete: (threadId) =>
         request(() => {
           thread(threadId);
@@ -174,36 +160,24 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
           return { id: threadId, object: 'thread.deleted' as const, deleted: true };
         }),
       createAndRun: (params, options) =>
-        write(
-          options,
-          () => requestOf('threads.createAndRun', params),
-          () => writes.createThreadAndRun(params),
-        ),
+        write(options, ['threads.createAndRun', params], () => writes.createThreadAndRun(params)),
     },
     messages: {
       create: (threadId, params, options) =>
-        write(
-          options,
-          () => requestOf('messages.create', threadId, params),
-          () => {
-            thread(threadId);
-            refuseIfActive(threadId);
-            return save('message', messageFrom(runtime, threadId, params));
-          },
-        ),
+        write(options, ['messages.create', threadId, params], () => {
+          thread(threadId);
+          refuseIfActive(threadId);
+          return save('message', messageFrom(runtime, threadId, params));
+        }),
       retrieve: (threadId, messageId) => request(() => messageOf(threadId, messageId)),
       update: (threadId, messageId, params, options) =>
-        write(
-          options,
-          () => requestOf('messages.update', threadId, messageId, params),
-          () => {
-            const base = messageOf(threadId, messageId);
-            return save('message', {
-              ...base,
-              metadata: metadataField(fieldsOf(params)) ?? base.metadata,
-            });
-          },
-        ),
+        write(options, ['messages.update', threadId, messageId, params], () => {
+          const base = messageOf(threadId, messageId);
+          return save('message', {
+            ...base,
+            metadata: metadataField(fieldsOf(params)) ?? base.metadata,
+          });
+        }),
       list: (threadId, query) =>
         request(() => {
           thread(threadId);
@@ -226,40 +200,32 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
     },
     runs: {
       create: (threadId, params, options) =>
-        write(
-          options,
-          () => requestOf('runs.create', threadId, params),
-          () => {
-            thread(threadId);
-            refuseIfActive(threadId);
-            return writes.createRun(threadId, params);
-          },
-        ),
+        write(options, ['runs.create', threadId, params], () => {
+          thread(threadId);
+          refuseIfActive(threadId);
+          return writes.createRun(threadId, params);
+        }),
       retrieve: (threadId, runId) => request(() => ({ run: runOf(threadId, runId) })),
       update: (threadId, runId, params, options) =>
-        write(
-          options,
-          () => requestOf('runs.update', threadId, runId, params),
-          () => {
-            const base = runOf(threadId, runId);
-            return save('run', {
-              ...base,
-              metadata: metadataField(fieldsOf(params)) ?? base.metadata,
-            });
-          },
-        ),
+        write(options, ['runs.update', threadId, runId, params], () => {
+          const base = runOf(threadId, runId);
+          return save('run', {
+            ...base,
+            metadata: metadataField(fieldsOf(params)) ?? base.metadata,
+          });
+        }),
       list: (threadId, query) =>
         request(() => (thread(threadId), listPage(store.list('run', threadId), query))),
       cancel: (threadId, runId, options) =>
         write(
           options,
-          () => requestOf('runs.cancel', threadId, runId),
+          ['runs.cancel', threadId, runId],
           () => (runOf(threadId, runId), engine.cancel(runId)),
         ),
       submitToolOutputs: (threadId, runId, params, options) =>
         write(
           options,
-          () => requestOf('runs.submitToolOutputs', threadId, runId, params),
+          ['runs.submitToolOutputs', threadId, runId, params],
           () => (runOf(threadId, runId), engine.submit(runId, fieldsOf(params)['tool_outputs'])),
         ),
     },

@@ -6,7 +6,7 @@ import { isTerminalStatus } from '../backend/runStatus';
 import type { AssistantStreamEvent, Message, Run } from '../backend/types';
 import { nothingSeen, snapshotEvents } from '../client/runEvents';
 import type { Finders } from './finders';
-import { requestOf, type IdempotencyKeys } from './idempotency';
+import { requestOf, type IdempotencyKeys, type RequestParts } from './idempotency';
 import type { RunEngine } from './RunEngine';
 import type { AssistantsStore } from './store';
 import type { ThreadsAndRuns } from './threadsAndRuns';
@@ -93,14 +93,14 @@ export function runStreams(config: RunStreamsConfig): StreamingBackend {
   /** With a key, a repeat streams the run that the first request started. */
   const writeStream = (
     options: RequestOptions | undefined,
-    what: () => string,
+    what: RequestParts,
     start: () => StreamStart,
     withThread = false,
   ) =>
     runEvents(() => {
       let fresh: StreamStart | undefined;
       const key = options?.idempotencyKey;
-      const kept = keys.once(key, key ? what() : '', () => {
+      const kept = keys.once(key, key ? requestOf(...what) : '', () => {
         fresh = start();
         return { threadId: fresh.threadId, runId: fresh.runId };
       });
@@ -112,19 +112,15 @@ export function runStreams(config: RunStreamsConfig): StreamingBackend {
 
   return {
     createRun: (threadId, params, options) =>
-      writeStream(
-        options,
-        () => requestOf('streaming.createRun', threadId, params),
-        () => {
-          thread(threadId);
-          writes.refuseIfActive(threadId);
-          return created(writes.createRun(threadId, params));
-        },
-      ),
+      writeStream(options, ['streaming.createRun', threadId, params], () => {
+        thread(threadId);
+        writes.refuseIfActive(threadId);
+        return created(writes.createRun(threadId, params));
+      }),
     createThreadAndRun: (params, options) =>
       writeStream(
         options,
-        () => requestOf('streaming.createThreadAndRun', params),
+        ['streaming.createThreadAndRun', params],
         () => {
           const start = created(writes.createThreadAndRun(params));
           start.first.unshift(runEvent('thread.created', thread(start.threadId)));
@@ -133,21 +129,17 @@ export function runStreams(config: RunStreamsConfig): StreamingBackend {
         true,
       ),
     submitToolOutputs: (threadId, runId, params, options) =>
-      writeStream(
-        options,
-        () => requestOf('streaming.submitToolOutputs', threadId, runId, params),
-        () => {
-          runOf(threadId, runId);
-          // The submit itself emits the first events: listen to them.
-          const first: AssistantStreamEvent[] = [];
-          const listening = engine.events(runId).subscribe((event) => first.push(event));
-          try {
-            engine.submit(runId, fieldsOf(params)['tool_outputs']);
-          } finally {
-            listening.unsubscribe();
-          }
-          return { threadId, runId, first, live: true };
-        },
-      ),
+      writeStream(options, ['streaming.submitToolOutputs', threadId, runId, params], () => {
+        runOf(threadId, runId);
+        // The submit itself emits the first events: listen to them.
+        const first: AssistantStreamEvent[] = [];
+        const listening = engine.events(runId).subscribe((event) => first.push(event));
+        try {
+          engine.submit(runId, fieldsOf(params)['tool_outputs']);
+        } finally {
+          listening.unsubscribe();
+        }
+        return { threadId, runId, first, live: true };
+      }),
   };
 }

@@ -1,10 +1,12 @@
 import { concat, concatMap, defer, from, map, of, timer, type Observable } from 'rxjs';
 import type { ModelAdapter, ModelEvent, ModelMessage, ModelRequest } from '../ModelAdapter';
 import { findEquation } from './tutor/equations';
-import { solve, type Solution } from './tutor/solve';
+import { solve } from './tutor/solve';
 import { chunkReply, estimateTokens } from './tutor/tokens';
 import { QUIZ_EQUATIONS, QUIZ_REQUEST } from './tutor/quiz';
 import { answerToolOutputs, toolCallsFor } from './tutor/tools';
+import { builtinRefusal } from './tutor/builtins';
+import { briefly, inDetail } from './tutor/explain';
 
 /**
  * Options of {@link tutorModel}: the pace of its replies, in ms of the
@@ -84,69 +86,11 @@ const SOCIAL: Array<[RegExp, string]> = [
   ],
 ];
 
-/** What only a built-in tool could do, when the run declares it: the tutor says it can't. */
-const BUILTIN_ASKS: Array<['code_interpreter' | 'file_search', RegExp, string]> = [
-  [
-    'code_interpreter',
-    /\b(?:run|execute|exec|evaluate|interpret)\b[^.?!]*\b(?:code|python|script|program|snippet)\b|\bpython\b|\b(?:plot|chart|graph)\b[^.?!]*\b(?:this|it|of|data|function|line)\b|\b(?:plot|draw a (?:chart|graph))\b/i,
-    "I can't run code here: this server does not implement code_interpreter yet. I can still " +
-      'solve linear equations step by step, like `3x + 11 = 14`.',
-  ],
-  [
-    'file_search',
-    /\b(?:search|look (?:up|through|in)|find|read|summari[sz]e|check)\b[^.?!]*\b(?:my |the |our |these |those |uploaded |attached )?(?:files?|documents?|docs|pdfs?|uploads?|attachments?|vector stores?)\b/i,
-    "I can't search your files here: this server does not implement file_search yet. I can " +
-      'still solve linear equations step by step, like `3x + 11 = 14`.',
-  ],
-];
-
 const EXPLAIN =
   /\b(?:explain|why|how did you|how come|walk me through|steps?|show (?:me )?(?:your )?work|i don'?t (?:understand|get))\b/i;
 /** A follow-up about the last solution refers to it, or is short ("Why?"). */
 const REFERS =
   /\b(?:this|that|it|these|those|again|the (?:solution|answer|steps?|equation|problem|last one)|your (?:answer|solution|steps|work))\b/i;
-
-/** `"x = 1. Subtract 11 from both sides to get 3x = 3, then divide both sides by 3."` */
-function briefly({ steps, outcome, answer, final, equation }: Solution): string {
-  const parts = steps.map((step, i) =>
-    i === steps.length - 1 && outcome.kind === 'one'
-      ? step.action
-      : `${step.action} to get ${step.result}`,
-  );
-  const how =
-    parts.length > 0
-      ? parts.join(', then ')
-      : outcome.kind === 'one'
-        ? `nothing to do: ${equation.variable} is already alone on one side`
-        : `it says ${final}`;
-  const truth = { one: '', none: ', which is never true', all: ', which is always true' }[
-    outcome.kind
-  ];
-  return `${answer}. ${how.charAt(0).toUpperCase()}${how.slice(1)}${truth}.`;
-}
-
-/** Every step with its reason, then a check by substitution. */
-function inDetail({ steps, outcome, answer, final, equation }: Solution): string {
-  const v = equation.variable;
-  const lines = [
-    `Let's solve ${equation.text} step by step. Whatever we do to one side, we do to the ` +
-      'other, so both sides stay equal.',
-    ...steps.map(
-      (s, i) =>
-        `${i + 1}. ${s.action.charAt(0).toUpperCase()}${s.action.slice(1)} ${s.reason}: ${s.result}.`,
-    ),
-  ];
-  if (outcome.kind === 'one') {
-    const { a, b } = equation.left;
-    const both = a.times(outcome.value).plus(b);
-    lines.push(`Check: with ${answer}, both sides equal ${both}.`, `So ${answer}.`);
-  } else if (outcome.kind === 'none') {
-    lines.push(`${final} is never true, so no value of ${v} works: there is no solution.`);
-  } else {
-    lines.push(`${final} is always true, so every number is a solution: any ${v} works.`);
-  }
-  return lines.join('\n');
-}
 
 const userTexts = (messages: ModelMessage[]) =>
   messages.flatMap((m) => (m.role === 'user' ? [m.content] : []));
@@ -157,10 +101,8 @@ function replyTo(request: ModelRequest): string {
   if (messages[messages.length - 1]?.role === 'tool') return answerToolOutputs(messages);
   const asked = userTexts(messages);
   const text = asked[asked.length - 1] ?? '';
-  const unsupported = BUILTIN_ASKS.find(
-    ([tool, pattern]) => request.builtinTools?.includes(tool) && pattern.test(text),
-  );
-  if (unsupported) return unsupported[2];
+  const unsupported = builtinRefusal(request.builtinTools ?? [], text);
+  if (unsupported) return unsupported;
   const explain = EXPLAIN.test(text);
   const equation = findEquation(text);
   if (equation) return (explain ? inDetail : briefly)(solve(equation));
