@@ -344,10 +344,7 @@ export async function runChaosCase(c: ChaosCase, options: ChaosOptions): Promise
     });
     const wallMs = performance.now() - started;
     const inFlightAfter = proxy.stats.inFlight;
-    const drainUntil = performance.now() + (options.drainMs ?? 0);
-    while (proxy.stats.openConnections > 0 && performance.now() < drainUntil) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await proxy.idle(options.drainMs ?? 0);
     const errors: Record<string, number> = {};
     for (const { error } of outcomes.filter((outcome) => outcome.kind === 'failed')) {
       const key = errorKey(error);

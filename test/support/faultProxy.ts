@@ -130,6 +130,12 @@ export interface FaultProxy {
   readonly stats: FaultProxyStats;
   /** How many requests of a route pattern reached the upstream. */
   forwarded(route: string): number;
+  /**
+   * Resolves `true` when no client connection is open (at once if none is),
+   * or `false` if one is still open after `withinMs`: a bounded wait for the
+   * close event, not a poll.
+   */
+  idle(withinMs: number): Promise<boolean>;
   /** Stops listening, ends every open connection (both sides), resolves once closed. */
   close(): Promise<void>;
 }
@@ -278,12 +284,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         return forward(req, res, route, pipeAnswer(res));
     }
   });
+  /** Told once the last open connection closes. */
+  const idlers: Array<() => void> = [];
   server.on('connection', (socket) => {
     sockets.add(socket);
     stats.openConnections += 1;
     socket.once('close', () => {
       sockets.delete(socket);
       stats.openConnections -= 1;
+      if (sockets.size === 0) idlers.splice(0).forEach((idle) => idle());
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -299,6 +308,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     url: `http://127.0.0.1:${port}`,
     stats,
     forwarded: (route) => stats.routes[route]?.forwarded ?? 0,
+    idle: (withinMs) =>
+      new Promise<boolean>((resolve) => {
+        if (sockets.size === 0) return resolve(true);
+        const giveUp = setTimeout(() => resolve(false), withinMs);
+        idlers.push(() => {
+          clearTimeout(giveUp);
+          resolve(true);
+        });
+      }),
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
