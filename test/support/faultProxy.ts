@@ -25,7 +25,8 @@ import {
   type OutgoingHttpHeaders,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { listenOnLoopback } from './listen';
 
 /** What the proxy did with one request. */
 export type FaultKind = 'error500' | 'rateLimit429' | 'reset' | 'replace502' | 'delay' | 'pass';
@@ -295,14 +296,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (sockets.size === 0) idlers.splice(0).forEach((idle) => idle());
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   let closed: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -12,13 +12,14 @@
  * duplicates.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Assistant, AssistantTool } from 'openai/resources/beta/assistants';
 import type { Message } from 'openai/resources/beta/threads/messages';
 import type { Run } from 'openai/resources/beta/threads/runs/runs';
 import type { RunStep } from 'openai/resources/beta/threads/runs/steps';
 import type { Thread } from 'openai/resources/beta/threads/threads';
 import { mulberry32 } from './faultProxy';
+import { listenOnLoopback } from './listen';
 
 /** Options of {@link startThirdPartyServer}. */
 export interface ThirdPartyServerOptions {
@@ -473,14 +474,7 @@ export async function startThirdPartyServer(
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   let closed: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}/v1`,
