@@ -2,11 +2,11 @@ import { asyncScheduler, defer, isObservable, Observable, type SchedulerLike } f
 import type { AssistantsBackend } from '../backend/AssistantsBackend';
 import type { FunctionTool, Run } from '../backend/types';
 import { localBackend, memoryStore } from '../local';
-import { CatchUpScheduler } from './catchUpScheduler';
-import { parseTimeline } from './timeline';
-import { timelineRuns, type TimelineToolCall } from './timelineModel';
+import { CatchUpScheduler } from '../internal/catchUpScheduler';
+import { parseTimeline } from '../local/models/timelineMarbles';
+import { timelineRuns, type TimelineToolCall } from '../local/models/timelineModel';
 
-export type { TimelineToolCall } from './timelineModel';
+export type { TimelineToolCall } from '../local/models/timelineModel';
 
 /**
  * Which run is being created, for a `runs` function of {@link TimelineBackendConfig}.

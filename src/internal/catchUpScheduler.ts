@@ -11,7 +11,7 @@ type Pending = { due: number; seq: number; run(): void; real: Subscription };
  *
  * ```ts
  * import { asyncScheduler } from 'rxjs';
- * import { CatchUpScheduler } from 'src/testing/catchUpScheduler';
+ * import { CatchUpScheduler } from 'src/internal/catchUpScheduler';
  *
  * const scheduler = new CatchUpScheduler(asyncScheduler);
  * scheduler.schedule(() => console.log('due'), 0);

@@ -1,7 +1,8 @@
 import { Observable, type SchedulerLike } from 'rxjs';
-import type { Run, RunStatus } from '../backend/types';
-import type { ModelAdapter, ModelEvent, ModelRequest, RunTiming } from '../local';
-import type { parseTimeline } from './timeline';
+import type { Run, RunStatus } from '../../backend/types';
+import type { ModelAdapter, ModelEvent, ModelRequest } from '../ModelAdapter';
+import type { RunTiming } from '../RunStatusMachine';
+import type { parseTimeline } from './timelineMarbles';
 
 /**
  * A function tool call that a timeline run asks for at `r`.
@@ -46,7 +47,7 @@ interface Script {
  * ```ts
  * import { asyncScheduler } from 'rxjs';
  * import { localBackend } from 'rx-assistants/local';
- * import { timelineRuns } from 'src/testing/timelineModel';
+ * import { timelineRuns } from 'src/local/models/timelineModel';
  *
  * const runs = timelineRuns({ reply: () => 'Hi', toolCalls: () => [], cancel: () => {} }, asyncScheduler);
  * const backend = localBackend({ model: runs.model, timing: runs.timing });

@@ -1,6 +1,6 @@
 import { TestScheduler } from 'rxjs/testing';
-import { isTerminalStatus } from '../backend/runStatus';
-import type { RunStatus } from '../backend/types';
+import { isTerminalStatus } from '../../backend/runStatus';
+import type { RunStatus } from '../../backend/types';
 
 const STATUS_OF_LETTER: Readonly<Record<string, RunStatus>> = {
   ...{ q: 'queued', i: 'in_progress', r: 'requires_action', n: 'cancelling', x: 'cancelled' },
@@ -16,7 +16,7 @@ const STATUS_OF_LETTER: Readonly<Record<string, RunStatus>> = {
  * ## Example
  *
  * ```ts
- * import { parseTimeline } from 'src/testing/timeline';
+ * import { parseTimeline } from 'src/local/models/timelineMarbles';
  *
  * parseTimeline('q-i-r-c'); // [[queued@0, in_progress@2, requires_action@4], [completed@2]]
  * ```
