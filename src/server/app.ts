@@ -1,17 +1,19 @@
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { asyncScheduler, take, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, type Observable, type Subscription, type SchedulerLike } from 'rxjs';
 import type { AssistantsBackend } from '../backend/AssistantsBackend';
 import { defaultPoll } from '../client/PollPolicy';
 import { bearerCheck } from './auth';
-import { readJsonObject, readText } from './body';
+import { bodyOfRequest, readJsonObject, readText } from './body';
 import { cors, originOf } from './cors';
 import { errorResponseOf, HttpError, unknownUrl } from './errors';
+import { closedSignal, nodeBody, nodeExchangeOf } from './node';
 import { operationsOf, streamOperationsOf, type OperationInput } from './operations';
 import { pollingStreaming } from './pollingStreaming';
 import { contentTypeError, hostCheck, originCheck, untypedBodyError } from './security';
 import { operationsOf as specOperations, type OperationSpec } from './spec';
-import { sseResponse, streamRegistry, type StreamRegistry } from './sse';
+import { sseResponse, sseToNode, streamRegistry, type StreamRegistry } from './sse';
 import { compileValidators, type RequestValidator } from './validate';
 
 /** Options of {@link createApp}: everything of the server but where it listens. */
@@ -115,21 +117,25 @@ export function buildApp(backend: AssistantsBackend, options: AppOptions = {}): 
 
   /** The JSON body of a request ({} when the operation takes none), within the limit. */
   const readBody = async (c: Context, op: OperationSpec): Promise<Record<string, unknown>> => {
+    // A request without a body is answered without reading one (or building a `Request`).
+    if (op.method !== 'POST') return {};
+    const node = nodeExchangeOf(c.env);
+    const source = node ? nodeBody(node) : bodyOfRequest(c.req.raw);
     const type = c.req.header('content-type');
-    if (options.requireJson && op.method === 'POST') {
+    if (options.requireJson) {
       const refused = contentTypeError(type);
       if (refused) throw refused;
       if (type === undefined) {
-        const untyped = untypedBodyError(await readText(c.req.raw, bodyLimit));
+        const untyped = untypedBodyError(await readText(source, bodyLimit));
         if (untyped) throw untyped;
         return {};
       }
     }
     if (!op.bodySchema) {
-      await readText(c.req.raw, bodyLimit); // no body expected, but the limit holds
+      await readText(source, bodyLimit); // no body expected, but the limit holds
       return {};
     }
-    return readJsonObject(c.req.raw, bodyLimit);
+    return readJsonObject(source, bodyLimit);
   };
 
   const handle = (op: OperationSpec) => async (c: Context) => {
@@ -153,20 +159,30 @@ export function buildApp(backend: AssistantsBackend, options: AppOptions = {}): 
         const onError = (error: unknown) => {
           if (errorResponseOf(error).status >= 500) options.onError?.(error);
         };
-        return sseResponse(stream(input), { signal: c.req.raw.signal, registry: streams, onError });
+        // The request's own headers (x-request-id, CORS) go with the stream's.
+        const headers: Record<string, string> = {};
+        c.newResponse(null).headers.forEach((value, name) => (headers[name] = value));
+        const node = nodeExchangeOf(c.env);
+        if (!node) {
+          const context = { signal: c.req.raw.signal, registry: streams, onError };
+          return sseResponse(stream(input), context, headers);
+        }
+        await sseToNode(stream(input), { registry: streams, onError }, node.outgoing, headers);
+        return RESPONSE_ALREADY_SENT;
       }
       body = params;
     }
     const input: OperationInput = { ...request, body };
-    const reply = await firstValue(operations[op.operationId]!(input), c.req.raw.signal);
+    const node = nodeExchangeOf(c.env);
+    const signalOf = () => (node ? closedSignal(node) : c.req.raw.signal);
+    const reply = await firstValue(operations[op.operationId]!(input), signalOf);
     return c.json(reply.json, 200, reply.headers);
   };
 
   const app = new Hono();
   app.use(async (c, next) => {
-    const requestId = `req_${crypto.randomUUID().replace(/-/g, '')}`;
+    c.header('x-request-id', `req_${crypto.randomUUID().replace(/-/g, '')}`);
     await next();
-    c.res.headers.set('x-request-id', requestId);
   });
   app.use(async (c, next) => {
     const refused = checkHost?.(hostOf(c));
@@ -220,20 +236,34 @@ function queryOf(c: Context, op: OperationSpec): Record<string, unknown> {
 
 /**
  * The first value of `source`, unsubscribing (which aborts the backend's
- * request) when the client goes away first.
+ * request) when the client goes away first. `signalOf` is called only when
+ * the answer is not there at once, as building it costs a `Request` on Node.
  */
-function firstValue<T>(source: Observable<T>, signal: AbortSignal): Promise<T> {
+function firstValue<T>(source: Observable<T>, signalOf: () => AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    let subscription: Subscription | undefined = undefined;
+    subscription = source.subscribe({
+      next: (value) => {
+        settled = true;
+        resolve(value);
+        subscription?.unsubscribe();
+      },
+      error: (error: unknown) => {
+        settled = true;
+        reject(error);
+      },
+      complete: () => {
+        if (!settled) reject(new Error('The backend completed without a value.'));
+        settled = true;
+      },
+    });
+    if (settled) return subscription.unsubscribe();
+    const signal = signalOf();
     const gone = () => {
       subscription.unsubscribe();
       reject(new HttpError(499, 'The client closed the request.'));
     };
-    const subscription = source.pipe(take(1)).subscribe({
-      next: resolve,
-      error: reject,
-      complete: () => reject(new Error('The backend completed without a value.')),
-    });
-    if (subscription.closed) return;
     signal.addEventListener('abort', gone, { once: true });
     subscription.add(() => signal.removeEventListener('abort', gone));
   });

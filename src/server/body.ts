@@ -7,6 +7,30 @@ const tooLarge = (limit: number) =>
   });
 
 /**
+ * A request's body: its declared `Content-Length`, and its bytes (a web
+ * `Request`'s stream, or Node's request, read without building a `Request`).
+ */
+export interface BodySource {
+  length: string | undefined;
+  chunks(): AsyncIterable<Uint8Array> | undefined;
+}
+
+/** The body of a web `Request`. */
+export const bodyOfRequest = (request: Request): BodySource => ({
+  length: request.headers.get('content-length') ?? undefined,
+  chunks: () => (request.body ? chunksOf(request.body) : undefined),
+});
+
+async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (let read = await reader.read(); !read.done; read = await reader.read()) yield read.value;
+  } finally {
+    await reader.cancel().catch(() => undefined); // a no-op once the stream has ended
+  }
+}
+
+/**
  * Reads a request's JSON body, refusing more than `limit` bytes: first by its
  * `Content-Length`, then by the bytes actually read (a chunked body has no
  * length). An empty body reads as `{}`.
@@ -14,10 +38,10 @@ const tooLarge = (limit: number) =>
  * @throws {HttpError} 413 when the body is too large, 400 when it is not a JSON object.
  */
 export async function readJsonObject(
-  request: Request,
+  body: BodySource,
   limit: number,
 ): Promise<Record<string, unknown>> {
-  const text = await readText(request, limit);
+  const text = await readText(body, limit);
   if (text.trim() === '') return {};
   const depth = API_LIMITS.jsonDepth;
   if (nestsDeeperThan(text, depth)) {
@@ -38,7 +62,41 @@ export async function readJsonObject(
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw badRequest('Invalid body: expected a JSON object.');
   }
+  const unpaired = loneSurrogateAt(value, '');
+  if (unpaired !== undefined) {
+    throw badRequest(
+      `Invalid body: the text at '${unpaired}' is not valid Unicode (an unpaired surrogate escape such as \\ud800).`,
+      unpaired,
+    );
+  }
   return value as Record<string, unknown>;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * The path (`messages[0].content`) of the first string or key of a parsed
+ * body that holds an unpaired surrogate (which `\ud800` escapes let JSON
+ * carry, and which no UTF-8 text can), or `undefined`. The depth was bounded
+ * before parsing.
+ */
+function loneSurrogateAt(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path || '(body)' : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = loneSurrogateAt(value[i], `${path}[${i}]`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    const at = path ? `${path}.${key}` : key;
+    if (LONE_SURROGATE.test(key)) return at;
+    const found = loneSurrogateAt(item, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /**
@@ -64,22 +122,14 @@ export function nestsDeeperThan(text: string, max: number): boolean {
 }
 
 /** The body as UTF-8 text, at most `limit` bytes of it. */
-export async function readText(request: Request, limit: number): Promise<string> {
-  const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (declared > limit) throw tooLarge(limit);
-  if (!request.body) return '';
-  const reader = request.body.getReader();
+export async function readText(body: BodySource, limit: number): Promise<string> {
+  if (Number(body.length ?? NaN) > limit) throw tooLarge(limit);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
+  for await (const chunk of body.chunks() ?? []) {
+    size += chunk.byteLength;
+    if (size > limit) throw tooLarge(limit); // leaving the loop stops the reading
+    chunks.push(chunk);
   }
   const bytes = new Uint8Array(size);
   chunks.reduce((offset, chunk) => (bytes.set(chunk, offset), offset + chunk.byteLength), 0);

@@ -65,9 +65,10 @@ export function cors(allowed: readonly string[]): MiddlewareHandler {
         vary: 'Origin, Access-Control-Request-Headers',
       });
     }
+    // Set before the answer is made, so that every answer made by `c` carries them.
+    c.header('access-control-allow-origin', origin);
+    c.header('access-control-expose-headers', EXPOSED);
+    c.header('vary', 'Origin', { append: true });
     await next();
-    c.res.headers.set('access-control-allow-origin', origin);
-    c.res.headers.set('access-control-expose-headers', EXPOSED);
-    c.res.headers.append('vary', 'Origin');
   };
 }

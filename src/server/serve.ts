@@ -78,7 +78,7 @@ export async function serve(
     requireJson: options.requireJson ?? true,
     allowedHosts: isLoopback(host) || options.allowedHosts ? allowedHosts : undefined,
   });
-  const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false }) as Server;
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

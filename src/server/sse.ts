@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { Subscription, type Observable } from 'rxjs';
 import type { AssistantStreamEvent } from '../backend/types';
 import { errorResponseOf, HttpError } from './errors';
@@ -34,6 +35,13 @@ export interface SseContext {
   onError?: (error: unknown) => void;
 }
 
+/** Where an event stream's text goes: opened at its first event, then written, then ended. */
+interface SseSink {
+  open(): void;
+  write(text: string): void;
+  end(): void;
+}
+
 /**
  * Answers with `events$` as Server-Sent Events in the API's format: one
  * `event: <name>` / `data: <json>` per event, then `event: done` /
@@ -48,75 +56,120 @@ export interface SseContext {
 export function sseResponse(
   events$: Observable<AssistantStreamEvent>,
   context: SseContext,
+  headers: Record<string, string> = {},
 ): Promise<Response> {
-  return new Promise<Response>((resolve, reject) => {
-    const encoder = new TextEncoder();
-    const subscription = new Subscription();
-    let controller!: ReadableStreamDefaultController<Uint8Array>;
-    let started = false;
-    let ended = false;
-
-    const stop = () => {
-      ended = true;
-      subscription.unsubscribe();
-      unregister();
-      context.signal?.removeEventListener('abort', end);
-    };
-    /** Ends the stream from this side: the events ended, the client left or the server closes. */
-    function end() {
-      if (ended) return;
-      stop();
-      if (started) controller.close();
-      else reject(new HttpError(503, 'The stream ended before it began.'));
-    }
-    const body = new ReadableStream<Uint8Array>({
-      start: (c) => void (controller = c),
-      // The client went away (node-server cancels the body when the socket closes).
-      cancel: () => stop(),
-    });
-    const write = (name: string, data: string) => {
-      if (!started) {
-        started = true;
-        resolve(new Response(body, { status: 200, headers: HEADERS }));
-      }
-      if (!ended) controller.enqueue(encoder.encode(`event: ${name}\ndata: ${data}\n\n`));
-    };
-
-    /** The server closes: a stream under way is told why before it ends. */
-    const shutdown = () => {
-      if (started && !ended) {
-        write(
-          'error',
-          JSON.stringify(
-            errorResponseOf(
-              new HttpError(503, 'The server is shutting down.', { code: 'server_shutdown' }),
-            ).body,
-          ),
-        );
-      }
-      end();
-    };
-    const unregister = context.registry.add(shutdown);
-    context.signal?.addEventListener('abort', end, { once: true });
-    if (context.signal?.aborted) return end();
-    subscription.add(
-      events$.subscribe({
-        next: (event) => write(event.event, JSON.stringify(event.data)),
-        error: (error: unknown) => {
-          if (!started) {
-            stop();
-            reject(error);
-            return;
-          }
-          context.onError?.(error);
-          write('error', JSON.stringify(errorResponseOf(error).body));
-          end();
-        },
-        complete: () => {
-          write('done', '[DONE]');
-          end();
-        },
-      }),
-    );
+  const encoder = new TextEncoder();
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let stop = () => {};
+  const body = new ReadableStream<Uint8Array>({
+    start: (c) => void (controller = c),
+    // The client went away (node-server cancels the body when the socket closes).
+    cancel: () => stop(),
   });
+  const response = new Response(body, { status: 200, headers: { ...HEADERS, ...headers } });
+  const sink: SseSink = {
+    open: () => {},
+    write: (text) => controller.enqueue(encoder.encode(text)),
+    end: () => controller.close(),
+  };
+  const streaming = pipeEvents(events$, context, sink);
+  stop = streaming.stop;
+  return streaming.started.then(() => response);
+}
+
+/**
+ * {@link sseResponse} written straight to Node's response: no web stream
+ * between the events and the socket, and the events of one moment (a run's
+ * creation, its end) leave in one write. Resolves once the first event is
+ * written, or rejects with the error that came before any event (nothing
+ * has been written then).
+ */
+export function sseToNode(
+  events$: Observable<AssistantStreamEvent>,
+  context: SseContext,
+  response: ServerResponse,
+  headers: Record<string, string>,
+): Promise<void> {
+  const streaming = pipeEvents(events$, context, {
+    open: () => {
+      response.writeHead(200, { ...HEADERS, ...headers });
+      response.flushHeaders();
+    },
+    write: (text) => response.write(text),
+    end: () => response.end(),
+  });
+  response.once('close', streaming.stop);
+  return streaming.started;
+}
+
+/** Subscribes `events$` into `sink`; `started` settles at the first event or the first error. */
+function pipeEvents(
+  events$: Observable<AssistantStreamEvent>,
+  context: SseContext,
+  sink: SseSink,
+): { started: Promise<void>; stop: () => void } {
+  const subscription = new Subscription();
+  let started = false;
+  let ended = false;
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const start = new Promise<void>((yes, no) => ([resolve, reject] = [yes, no]));
+
+  const stop = () => {
+    ended = true;
+    subscription.unsubscribe();
+    unregister();
+    context.signal?.removeEventListener('abort', end);
+  };
+  /** Ends the stream from this side: the events ended, the client left or the server closes. */
+  function end() {
+    if (ended) return;
+    stop();
+    if (started) sink.end();
+    else reject(new HttpError(503, 'The stream ended before it began.'));
+  }
+  const write = (name: string, data: string) => {
+    if (ended) return;
+    if (!started) {
+      started = true;
+      sink.open();
+      resolve();
+    }
+    sink.write(`event: ${name}\ndata: ${data}\n\n`);
+  };
+
+  /** The server closes: a stream under way is told why before it ends. */
+  const shutdown = () => {
+    if (started && !ended) {
+      const error = new HttpError(503, 'The server is shutting down.', { code: 'server_shutdown' });
+      write('error', JSON.stringify(errorResponseOf(error).body));
+    }
+    end();
+  };
+  const unregister = context.registry.add(shutdown);
+  context.signal?.addEventListener('abort', end, { once: true });
+  if (context.signal?.aborted) {
+    end();
+    return { started: start, stop };
+  }
+  subscription.add(
+    events$.subscribe({
+      next: (event) => write(event.event, JSON.stringify(event.data)),
+      error: (error: unknown) => {
+        if (!started) {
+          stop();
+          reject(error);
+          return;
+        }
+        context.onError?.(error);
+        write('error', JSON.stringify(errorResponseOf(error).body));
+        end();
+      },
+      complete: () => {
+        write('done', '[DONE]');
+        end();
+      },
+    }),
+  );
+  return { started: start, stop };
 }

@@ -394,6 +394,20 @@ function bodyCases(): Case[] {
       param: null,
       status: 400,
     },
+    // Unpaired surrogate escapes: valid JSON, but no Unicode text.
+    ...[
+      ['/assistants', '{"model":"tutor","name":"a\\ud800b"}', 'name'],
+      ['/assistants', '{"model":"tutor","metadata":{"k":"\\udc00"}}', 'metadata.k'],
+      ['/threads', '{"metadata":{"\\ud83d":"v"}}', 'metadata.\ud83d'],
+      ['/threads', '{"messages":[{"role":"user","content":"x = \\ud83d"}]}', 'messages[0].content'],
+    ].map(([path, body, param]): Case => ({
+      name: `unpaired surrogate at ${param}`,
+      method: 'POST',
+      path: path!,
+      body,
+      param,
+      status: 400,
+    })),
     {
       name: 'a JSON array',
       method: 'POST',
