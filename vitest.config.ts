@@ -35,7 +35,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.spec.ts'],
-          exclude: [...configDefaults.exclude, ...endToEnd],
+          // test/browser: `npm run test:browser` (vitest.browser.config.ts), with Chromium.
+          exclude: [...configDefaults.exclude, ...endToEnd, 'test/browser/**'],
           typecheck: {
             enabled: true,
             include: ['test/**/*.test-d.ts'],
