@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs, UsageError } from '../../src/server/cliArgs';
@@ -125,7 +125,15 @@ async function urlOf(run: ReturnType<typeof cli>): Promise<string> {
   }
 }
 
-const stop = (child: ChildProcess) => child.exitCode === null && child.kill('SIGKILL');
+/**
+ * Stops a CLI still running and waits for it to exit. SIGTERM, not SIGKILL:
+ * tsx passes it on to the server process, which a SIGKILL of tsx would orphan.
+ */
+async function stop(run: ReturnType<typeof cli>): Promise<void> {
+  if (run.child.exitCode !== null || run.child.signalCode !== null) return;
+  run.child.kill('SIGTERM');
+  await run.exit;
+}
 
 describe('the rx-assistants command', () => {
   it('serves, prints its URL and a hint, answers, and exits 0 on SIGINT', async () => {
@@ -139,7 +147,7 @@ describe('the rx-assistants command', () => {
       run.child.kill('SIGINT');
       expect(await run.exit).toBe(0);
     } finally {
-      stop(run.child);
+      await stop(run);
     }
   });
 
@@ -156,7 +164,7 @@ describe('the rx-assistants command', () => {
       run.child.kill('SIGTERM');
       expect(await run.exit).toBe(0);
     } finally {
-      stop(run.child);
+      await stop(run);
     }
   });
 
@@ -176,7 +184,7 @@ describe('the rx-assistants command', () => {
       });
       expect(foreign.status).toBe(403);
     } finally {
-      stop(run.child);
+      await stop(run);
     }
   });
 
@@ -199,7 +207,7 @@ describe('the rx-assistants command', () => {
       run.child.kill('SIGINT');
       expect(await run.exit).toBe(0);
     } finally {
-      stop(run.child);
+      await stop(run);
     }
   });
 
