@@ -1,6 +1,8 @@
 /**
  * A server of the server benchmark, in a process of its own: `rx` is
- * `serve(localBackend())` with one assistant; `bare` is a plain `node:http`
+ * `serve(localBackend())` with one assistant, on the tutor model made to
+ * start writing each reply the ms given as second argument after the run
+ * starts (so that many streams can all be open before their text flows); `bare` is a plain `node:http`
  * server answering that assistant's JSON at the same path, the floor any
  * server on Node pays. It prints `url <base> <assistant id>`, then answers
  * `cpu` on stdin with `cpu <user+system µs> <max loop delay ms> <p99 ms>` and
@@ -11,11 +13,11 @@ import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { firstValueFrom } from 'rxjs';
-import { localBackend } from '../src/local';
+import { localBackend, tutorModel } from '../src/local';
 import { serve } from '../src/server';
 
 const kind = process.argv[2];
-const backend = localBackend();
+const backend = localBackend({ model: tutorModel({ delay: Number(process.argv[3] ?? 0) }) });
 const assistant = await firstValueFrom(
   backend.assistants.create({ model: 'tutor', name: 'Math tutor', instructions: 'Teach.' }),
 );

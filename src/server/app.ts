@@ -180,17 +180,14 @@ export function buildApp(backend: AssistantsBackend, options: AppOptions = {}): 
   };
 
   const app = new Hono();
+  const answerCors = allowedOrigins.length > 0 ? cors(allowedOrigins) : undefined;
+  // Every request: its id, then Host, then CORS (a preflight ends here), then Origin and key.
   app.use(async (c, next) => {
     c.header('x-request-id', `req_${crypto.randomUUID().replace(/-/g, '')}`);
-    await next();
-  });
-  app.use(async (c, next) => {
     const refused = checkHost?.(hostOf(c));
     if (refused) return fail(c, refused);
-    await next();
-  });
-  if (allowedOrigins.length > 0) app.use(cors(allowedOrigins));
-  app.use(async (c, next) => {
+    const preflight = answerCors?.(c);
+    if (preflight) return preflight;
     const denied =
       checkOrigin(c.req.header('origin'), hostOf(c)) ?? authorize?.(c.req.header('authorization'));
     if (denied) return fail(c, denied);

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 
 const METHODS = 'GET, POST, DELETE, OPTIONS';
 const HEADERS = [
@@ -46,12 +46,15 @@ function allowedHeaders(requested: string | undefined): string {
  * and every other answer to one of them carries `Access-Control-Allow-Origin`,
  * errors and event streams included. Requests from other origins pass through
  * untouched (the origin check refuses them).
+ *
+ * @returns A function that sets the CORS headers of `c`'s answer and returns
+ *   the answer of a preflight, or `undefined` when the request goes on.
  */
-export function cors(allowed: readonly string[]): MiddlewareHandler {
+export function cors(allowed: readonly string[]): (c: Context) => Response | undefined {
   const origins = new Set(allowed.map((origin) => origin.toLowerCase()));
-  return async (c, next) => {
+  return (c) => {
     const origin = c.req.header('origin');
-    if (origin === undefined || !origins.has(origin.toLowerCase())) return next();
+    if (origin === undefined || !origins.has(origin.toLowerCase())) return undefined;
     const preflight =
       c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined;
     if (preflight) {
@@ -69,6 +72,6 @@ export function cors(allowed: readonly string[]): MiddlewareHandler {
     c.header('access-control-allow-origin', origin);
     c.header('access-control-expose-headers', EXPOSED);
     c.header('vary', 'Origin', { append: true });
-    await next();
+    return undefined;
   };
 }
