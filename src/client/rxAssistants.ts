@@ -62,7 +62,7 @@ function createClient(
       watching,
       resilience: r,
       watch,
-      transport: options.transport ?? config.transport ?? 'poll',
+      transport: options.transport ?? config.transport ?? 'auto',
       handlers: options.tools ?? {},
       onToolError: options.onToolError ?? config.onToolError ?? 'submit',
       cancelOnUnsubscribe: options.cancelOnUnsubscribe ?? config.cancelOnUnsubscribe ?? true,

@@ -28,7 +28,7 @@ export interface RxAssistantsConfig {
   onToolError?: ToolErrorPolicy;
   /** Whether `run` and `ask` cancel their run when unsubscribed early; default `true`. */
   cancelOnUnsubscribe?: boolean;
-  /** How `run` and `ask` follow their runs; default `'poll'`. */
+  /** How `run` and `ask` follow their runs; default `'auto'` (stream where the backend can). */
   transport?: Transport;
   /**
    * How failed requests are retried (see {@link RetryConfig}); `false` turns
@@ -52,7 +52,7 @@ export interface RunOptions extends WatchRunConfig {
   /**
    * `'poll'` synthesises the events by polling; `'stream'` uses the backend's
    * event stream, deltas included; `'auto'` streams where the backend can and
-   * falls back to polling if the stream breaks. Default: the client's, else `'poll'`.
+   * falls back to polling if the stream breaks. Default: the client's, else `'auto'`.
    */
   transport?: Transport;
 }

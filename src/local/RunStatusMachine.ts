@@ -192,6 +192,9 @@ export class RunStatusMachine {
       toolStep: status === 'completed' || status === 'incomplete' ? 'cancelled' : step,
       error: patch.last_error,
     });
+    // Over (its thread free) before its terminal event is heard, as one who
+    // hears it may start the thread's next run at once.
+    this.release();
     record.updateRun({
       status,
       required_action: null,
@@ -202,15 +205,19 @@ export class RunStatusMachine {
       usage: stepUsage(usage.total),
       ...patch,
     });
-    this.stop();
+    record.end();
   }
 
   /** Stops the run where it is, silently: its timers and turn stop, its events complete. */
   stop(): void {
+    this.release();
+    this.config.record.end();
+  }
+
+  private release(): void {
+    this.over = true;
     this.timers.unsubscribe();
     this.config.stopTurn();
-    this.config.record.end();
-    this.over = true;
     this.config.ended();
   }
 

@@ -45,11 +45,41 @@ function stack(poll = 100) {
 }
 
 describe('end to end in virtual time: rxAssistants(localBackend()) with the tutor', () => {
-  it('ask emits its exact event sequence at exact virtual times', () => {
+  it('ask streams its events as the runtime makes them, by default', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ flush }) => {
+      const { rx } = stack();
+      const seen: string[] = [];
+      rx.ask('asst_1', 'I need to solve the equation `3x + 11 = 14`. Can you help me?').subscribe(
+        (event) => seen.push(`${scheduler.now()} ${event.event}`),
+      );
+      flush();
+      // No poll: the run starts at once and its 19 words arrive one every 15 ms,
+      // as the tutor writes them; the run completes with the last one, at 270.
+      const words = Array.from({ length: 19 }, (_, i) => `${i * 15} thread.message.delta`);
+      expect(seen).toEqual(
+        [
+          ...['run.created', 'run.queued', 'run.in_progress', 'run.step.created'],
+          ...['run.step.in_progress', 'message.created', 'message.in_progress'],
+        ]
+          .map((name) => `0 thread.${name}`)
+          .concat(words)
+          .concat(
+            ['message.completed', 'run.step.completed', 'run.completed'].map(
+              (n) => `270 thread.${n}`,
+            ),
+          ),
+      );
+    });
+  });
+
+  it("ask with transport 'poll' emits its exact event sequence at exact virtual times", () => {
     testScheduler().run(({ expectObservable }) => {
       const { rx } = stack();
       const events$ = rx
-        .ask('asst_1', 'I need to solve the equation `3x + 11 = 14`. Can you help me?')
+        .ask('asst_1', 'I need to solve the equation `3x + 11 = 14`. Can you help me?', {
+          transport: 'poll',
+        })
         .pipe(map((event) => event.event));
       // The first poll, right after the create, sees the run queued. The turn starts
       // at 0 and streams 19 words, one every 15 ms, until 270: the polls at 100 and
@@ -89,13 +119,13 @@ describe('end to end in virtual time: rxAssistants(localBackend()) with the tuto
             ),
         ),
       );
-      // The first reply is seen at 300; the explanation's 68 words stream from 300 to 1305,
-      // and the poll at 1400 sees it.
+      // Streamed: the first reply ends at 270, the explanation's 68 words stream from
+      // 270 to 1275, as the tutor writes them.
       expectObservable(
         answers$.pipe(
           map(([first, second]) => [first!.startsWith('x = 1.'), second!.includes('3x = 3')]),
         ),
-      ).toBe('1400ms (a|)', { a: [true, true] });
+      ).toBe('1275ms (a|)', { a: [true, true] });
     });
   });
 

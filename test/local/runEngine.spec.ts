@@ -84,15 +84,18 @@ describe('the run engine', () => {
     expect(seen.map((s) => [s.at, s.value?.event])).toEqual([
       [0, 'thread.run.created'],
       [0, 'thread.run.queued'],
-      [10, 'thread.run.in_progress'],
-      [10, 'thread.run.step.created'],
-      [10, 'thread.run.step.in_progress'],
-      [10, 'thread.message.created'],
-      [10, 'thread.message.in_progress'],
-      // The model's last delta comes at 20 and it completes at 25: the poll at 30 sees it.
-      [30, 'thread.message.completed'],
-      [30, 'thread.run.step.completed'],
-      [30, 'thread.run.completed'],
+      [0, 'thread.run.in_progress'],
+      // The model's text comes at 5, 10 and 15, its usage at 20, and it completes at 25.
+      [5, 'thread.run.step.created'],
+      [5, 'thread.run.step.in_progress'],
+      [5, 'thread.message.created'],
+      [5, 'thread.message.in_progress'],
+      [5, 'thread.message.delta'],
+      [10, 'thread.message.delta'],
+      [15, 'thread.message.delta'],
+      [25, 'thread.message.completed'],
+      [25, 'thread.run.step.completed'],
+      [25, 'thread.run.completed'],
     ]);
     const run = seen.at(-1)!.value!.data as Run;
     expect(run.usage).toEqual({ prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 });
@@ -103,7 +106,7 @@ describe('the run engine', () => {
       toolChoice: 'auto',
       parallelToolCalls: true,
     });
-    expect((seen[7]!.value!.data as { content: unknown }).content).toEqual([
+    expect((seen[10]!.value!.data as { content: unknown }).content).toEqual([
       { type: 'text', text: { value: 'x = 1', annotations: [] } },
     ]);
   });
