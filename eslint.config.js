@@ -31,7 +31,7 @@ const coreRestrictions = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', '.doc-examples/**'] },
+  { ignores: ['**/dist/**', 'coverage/**', 'node_modules/**', '.doc-examples/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
