@@ -85,3 +85,28 @@ export function terminalRunOf(value: Run | AssistantStreamEvent): Run | undefine
   const run = value.data;
   return run.status === status ? run : { ...run, status };
 }
+
+/** The statuses a run reaches again through `queued` after its tool outputs were submitted. */
+const AFTER_SUBMIT: ReadonlySet<RunStatus> = new Set([
+  'in_progress',
+  'requires_action',
+  'completed',
+]);
+/** The statuses a run reaches from `queued` only by working (`in_progress`) first. */
+const AFTER_WORK: ReadonlySet<RunStatus> = new Set(['requires_action', 'completed']);
+
+/**
+ * Internal: the statuses a run must have passed through between `previous`
+ * and `next` when it was seen in neither (polling sees only every so often):
+ * `queued` after a submit, then `in_progress` before it asks for outputs or
+ * completes. The API's stream tells each of them.
+ *
+ * @returns The skipped statuses, oldest first; `[]` when there are none.
+ */
+export function skippedStatuses(previous: RunStatus, next: RunStatus): RunStatus[] {
+  const skipped: RunStatus[] = [];
+  let from = previous;
+  if (from === 'requires_action' && AFTER_SUBMIT.has(next)) skipped.push((from = 'queued'));
+  if (from === 'queued' && AFTER_WORK.has(next)) skipped.push('in_progress');
+  return skipped;
+}

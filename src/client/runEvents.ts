@@ -1,7 +1,7 @@
 import { concatMap, from, map, mergeMap, type Observable, toArray } from 'rxjs';
 import type { AssistantsBackend } from '../backend/AssistantsBackend';
 import { runEvent } from '../backend/runEvent';
-import { isRunEvent, isTerminalStatus } from '../backend/runStatus';
+import { isRunEvent, isTerminalStatus, skippedStatuses } from '../backend/runStatus';
 import type { AssistantStreamEvent, Message, Run, RunStatus, RunStep } from '../backend/types';
 import { paginate } from './paginate';
 import type { PollTick } from './pollLoop';
@@ -101,11 +101,6 @@ function stepEvents(steps: RunStep[], messages: Map<string, Message>, seen: Seen
   return events;
 }
 
-/** The statuses a run reaches again through `queued` after its tool outputs were submitted. */
-const AFTER_SUBMIT = new Set<RunStatus>(['in_progress', 'requires_action', 'completed']);
-/** The statuses a run reaches from `queued` only by working (`in_progress`) first. */
-const AFTER_WORK = new Set<RunStatus>(['requires_action', 'completed']);
-
 /**
  * The run events a new snapshot calls for, split around the new steps'
  * events. Statuses that polling skipped but the run must have passed through
@@ -116,21 +111,15 @@ function runEventsFor(run: Run, seen: Seen): { before: RunEvent[]; after: RunEve
   const before: RunEvent[] = [];
   const after: RunEvent[] = [];
   const as = (status: RunStatus): Run => ({ ...run, status, required_action: null });
-  let previous = seen.run?.status;
   if (!seen.run) {
     before.push(
       runEvent('thread.run.created', as('queued')),
       runEvent('thread.run.queued', as('queued')),
     );
-    previous = 'queued';
   }
   if (runChanged(seen.run, run)) {
-    if (previous === 'requires_action' && AFTER_SUBMIT.has(run.status)) {
-      before.push(runEvent('thread.run.queued', as('queued')));
-      previous = 'queued';
-    }
-    if (previous === 'queued' && AFTER_WORK.has(run.status)) {
-      before.push(runEvent('thread.run.in_progress', as('in_progress')));
+    for (const skipped of skippedStatuses(seen.run?.status ?? 'queued', run.status)) {
+      before.push(runEvent(`thread.run.${skipped}`, as(skipped)));
     }
     if (seen.run || run.status !== 'queued') {
       // As the API's stream orders them: a run starts working before its new

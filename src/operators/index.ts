@@ -2,6 +2,8 @@ export { untilTerminal } from './untilTerminal';
 export { throwOnRunFailure } from './throwOnRunFailure';
 export { replies } from './replies';
 export { replyText } from './replyText';
+export { runStatuses } from './runStatuses';
+export { textDeltas } from './textDeltas';
 export {
   fanOutRuns,
   type FanOutEvent,
