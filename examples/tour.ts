@@ -3,8 +3,15 @@
  * on the embedded runtime and its tutor model.
  */
 // --- tour ---
-import { from, lastValueFrom, tap } from 'rxjs';
-import { collectRuns, fanOutRuns, replyText, rxAssistants } from 'rx-assistants';
+import { connect, from, lastValueFrom, merge, tap } from 'rxjs';
+import {
+  collectRuns,
+  fanOutRuns,
+  replyText,
+  runStatuses,
+  rxAssistants,
+  textDeltas,
+} from 'rx-assistants';
 import { localBackend } from 'rx-assistants/local';
 
 const rx = rxAssistants(localBackend()); // or rxAssistants(new OpenAI({ baseURL })) for a server
@@ -27,6 +34,29 @@ const answer = await lastValueFrom(
 );
 console.log('Answer:', answer);
 
+// A chat on one thread: each reply as it is written, each status of its run once.
+const chat = await lastValueFrom(rx.threads.create());
+for (const question of ['Solve 2x + 3 = 7', 'Could you explain this to me?']) {
+  console.log(`> ${question}`);
+  await lastValueFrom(
+    rx.ask(tutor.id, question, { threadId: chat.id }).pipe(
+      connect((run$) =>
+        merge(
+          run$.pipe(
+            runStatuses(),
+            tap((status) => process.stdout.write(`[${status}] `)),
+          ),
+          run$.pipe(
+            textDeltas(),
+            tap((text) => process.stdout.write(text)),
+          ),
+        ),
+      ),
+    ),
+  );
+  console.log();
+}
+
 // Fan out three questions, two runs at a time; results come back in input order.
 const questions = [
   'Solve 2x - 4 = 10',
@@ -40,4 +70,3 @@ const results = await lastValueFrom(
   ),
 );
 for (const { input, text, run } of results) console.log(`${input} → ${text} [${run?.status}]`);
-// --- end of tour ---
