@@ -1,4 +1,10 @@
 // `npm run bench`: how clients learn that runs ended (bench/pollStrategies.ts);
-// `npm run bench -- --server`: the server against bare node:http (bench/server.ts).
-await import(process.argv.includes('--server') ? './server' : './pollStrategies');
+// `npm run bench -- --server`: the server against bare node:http (bench/server.ts);
+// `npm run bench -- --ask`: rx.ask on the embedded runtime against its model's time.
+const which = process.argv.includes('--server')
+  ? './server'
+  : process.argv.includes('--ask')
+    ? './askLatency'
+    : './pollStrategies';
+await import(which);
 export {};
