@@ -1,6 +1,11 @@
-// Type-checks the `## Example` block of every doc comment under src/: each
-// becomes a module of its own in .doc-examples/ (ignored by git), compiled
-// with the project's settings against the sources.
+// Type-checks the `## Example` block of every doc comment under src/, and
+// every ```ts block of README.md and docs/*.md: each becomes a module of its
+// own in .doc-examples/ (ignored by git), compiled with the project's
+// settings against the sources. A Markdown block that is a fragment may use
+// the names of PRELUDE (`rx`, `thread`, rxjs's functions...) without
+// declaring them. A block whose first line is `// <path>` quotes that file
+// (an example with a project of its own): it must appear in it word for
+// word, and that project compiles and tests it.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -32,6 +37,76 @@ for (const file of sources(join(root, 'src'))) {
   }
 }
 
+/** What a Markdown fragment may use undeclared: each name is declared unless the block declares it. */
+const PRELUDE = [
+  ...[
+    'concatMap',
+    'filter',
+    'from',
+    'lastValueFrom',
+    'map',
+    'merge',
+    'of',
+    'share',
+    'tap',
+    'take',
+  ].map((name) => [name, `import { ${name} } from 'rxjs';`]),
+  ...['rxAssistants', 'replyText', 'replies', 'runStatuses', 'textDeltas', 'isRunEvent'].map(
+    (name) => [name, `import { ${name} } from 'rx-assistants';`],
+  ),
+  ['localBackend', "import { localBackend } from 'rx-assistants/local';"],
+  ['OpenAI', "import OpenAI from 'openai';"],
+  ['rx', "declare const rx: import('rx-assistants').RxAssistants;"],
+  ['backend', "declare const backend: import('rx-assistants').AssistantsBackend;"],
+  ['openai', 'declare const openai: OpenAI;'],
+  ['assistant', "declare const assistant: import('rx-assistants').Assistant;"],
+  ['assistantId', 'declare const assistantId: string;'],
+  ['thread', "declare const thread: import('rx-assistants').Thread;"],
+  ['threadId', 'declare const threadId: string;'],
+  ['run', "declare const run: import('rx-assistants').Run;"],
+  ['runId', 'declare const runId: string;'],
+];
+const declares = (code, name) =>
+  new RegExp(
+    `\\bimport\\b[^;]*\\b${name}\\b[^;]*from|\\b(const|let|var|function|class|interface|type)\\s+${name}(?![\\w$])`,
+  ).test(code);
+const uses = (code, name) => new RegExp(`(^|[^.\\w$'"])${name}(?![\\w$])`).test(code);
+
+const quoteProblems = [];
+for (const page of ['README.md', ...readdirSync(join(root, 'docs')).map((f) => `docs/${f}`)]) {
+  if (!page.endsWith('.md')) continue;
+  const text = readFileSync(join(root, page), 'utf8');
+  /** The page's last block of imports: the setup of the fragments after it. */
+  let setup = '';
+  for (const [, indent, indented] of text.matchAll(/^( *)```ts\n([\s\S]*?)^\1```$/gm)) {
+    const code = indented.replace(new RegExp(`^${indent}`, 'gm'), '');
+    const quoted = /^\/\/ ((?:examples|src|test)\/\S+)\n/.exec(code);
+    if (quoted) {
+      const source = join(root, quoted[1]);
+      let body = '';
+      try {
+        body = readFileSync(source, 'utf8');
+      } catch {
+        quoteProblems.push(`${page}: quotes ${quoted[1]}, which does not exist`);
+        continue;
+      }
+      const squash = (t) => t.replace(/\s+/g, ' ').trim();
+      if (!squash(body).includes(squash(code.slice(quoted[0].length)))) {
+        quoteProblems.push(`${page}: a block differs from ${quoted[1]}`);
+      }
+      count++;
+      continue;
+    }
+    if (/^import /.test(code)) setup = code;
+    const full = /^import /.test(code) ? code : `${setup}\n${code}`;
+    const prelude = PRELUDE.filter(([name]) => uses(full, name) && !declares(full, name))
+      .map(([, line]) => line)
+      .join('\n');
+    const name = `${page.replace(/[/.]/g, '_')}_${count++}.ts`;
+    writeFileSync(join(out, name), `// From ${page}\n${prelude}\n${full}\nexport {};\n`);
+  }
+}
+
 writeFileSync(
   join(out, 'tsconfig.json'),
   JSON.stringify({
@@ -50,6 +125,11 @@ try {
   );
 } catch {
   console.error(`Doc examples do not compile (see above; the files are in .doc-examples/).`);
-  process.exit(1);
+  process.exitCode = 1;
 }
+if (quoteProblems.length > 0) {
+  console.error(`Quoted blocks that do not match their file:\n${quoteProblems.join('\n')}`);
+  process.exitCode = 1;
+}
+if (process.exitCode) process.exit();
 console.log(`${count} doc examples compile.`);

@@ -2,9 +2,10 @@
 // and `// doc:end` appears word for word in that page (a test checks it).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe } from 'vitest';
 // doc:begin imports
 import { catchError, concatMap, filter, map, of } from 'rxjs';
+import { expect, it } from 'vitest';
 import { rxAssistants, replyText, type RxAssistants } from 'rx-assistants';
 import type { AssistantsBackend, Run } from 'rx-assistants';
 import { createTestScheduler, timelineBackend } from 'rx-assistants/testing';
