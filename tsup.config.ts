@@ -10,7 +10,8 @@ export default defineConfig([
     },
     format: ['esm', 'cjs'],
     dts: true,
-    sourcemap: true,
+    // No source maps: they were half the package; the sources are on GitHub.
+    sourcemap: false,
     clean: true,
     splitting: true,
     treeshake: true,
@@ -22,7 +23,7 @@ export default defineConfig([
     entry: { cli: 'src/server/cli.ts' },
     format: ['esm'],
     dts: false,
-    sourcemap: true,
+    sourcemap: false,
     clean: false,
     target: 'es2022',
     platform: 'node',

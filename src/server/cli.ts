@@ -1,10 +1,30 @@
 // The command line `rx-assistants serve` (built as dist/cli.js, with its shebang).
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { redactSecrets } from '../errors/RxAssistantsError';
 import { chatCompletionsModel, localBackend, responsesModel } from '../local';
 import { parseCliArgs, USAGE, UsageError, type ModelChoice } from './cliArgs';
 import { isLoopback } from './security';
 import { serve } from './serve';
+
+/** The version in rx-assistants' package.json: above dist/cli.js, or src/server/cli.ts in a clone. */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 3; up++, dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'rx-assistants' && pkg.version) return pkg.version;
+    } catch {
+      // No package.json here: one directory up.
+    }
+  }
+  throw new Error('cannot find the package.json of rx-assistants');
+}
 
 function modelFor(choice: ModelChoice) {
   if (choice.kind === 'tutor') return undefined; // the runtime's default
@@ -28,6 +48,10 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command.kind === 'help') {
     process.stdout.write(USAGE);
+    return;
+  }
+  if (command.kind === 'version') {
+    process.stdout.write(`${packageVersion()}\n`);
     return;
   }
 

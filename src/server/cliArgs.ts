@@ -9,6 +9,7 @@ export type ModelChoice =
 /** What the command line asks for. */
 export type CliCommand =
   | { kind: 'help' }
+  | { kind: 'version' }
   | {
       kind: 'serve';
       host: string;
@@ -47,6 +48,7 @@ Options:
                       such as http://127.0.0.1:5173 (default: none)
   --insecure          allow a non-loopback --host without --api-key
   -h, --help          show this help
+  -v, --version       print the version of rx-assistants
 `;
 
 function portOf(text: string | undefined): number {
@@ -103,6 +105,7 @@ export function parseCliArgs(
         cors: { type: 'string' },
         insecure: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
       },
     });
   } catch (error) {
@@ -111,6 +114,7 @@ export function parseCliArgs(
   }
   const { values, positionals } = parsed;
   if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
   const [command, ...rest] = positionals;
   if (command === undefined) throw new UsageError('Missing command: serve');
   if (command !== 'serve') throw new UsageError(`Unknown command '${command}'`);

@@ -1,5 +1,7 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs, UsageError } from '../../src/server/cliArgs';
 
@@ -70,8 +72,16 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['serve', '-h'])).toEqual({ kind: 'help' });
   });
 
+  it('asks for the version with --version or -v, with or without a command', () => {
+    expect(parseCliArgs(['--version'])).toEqual({ kind: 'version' });
+    expect(parseCliArgs(['-v'])).toEqual({ kind: 'version' });
+    expect(parseCliArgs(['serve', '--version'])).toEqual({ kind: 'version' });
+    expect(parseCliArgs(['--help', '--version'])).toEqual({ kind: 'help' });
+  });
+
   it.each([
     [[], /Missing command/],
+    [['--version=1'], /--version/],
     [['start'], /Unknown command 'start'/],
     [['serve', 'now'], /Unexpected argument 'now'/],
     [['serve', '--bogus'], /Unknown option '--bogus'/],
@@ -216,6 +226,28 @@ describe('the rx-assistants command', () => {
     expect(await run.exit).toBe(0);
     expect(run.out()).toMatch(/^Usage: rx-assistants serve/);
     expect(run.err()).toBe('');
+  });
+
+  it('prints the version of package.json and exits 0 on --version and -v', async () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    for (const flag of ['--version', '-v']) {
+      const run = cli([flag]);
+      expect(await run.exit).toBe(0);
+      expect(run.out()).toBe(`${version}\n`);
+      expect(run.err()).toBe('');
+    }
+  });
+
+  it("runs from a clone's sources through the bin launcher, without a build", async () => {
+    const { bin } = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      bin: Record<string, string>;
+    };
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      bin['rx-assistants']!,
+      '--help',
+    ]);
+    expect(stdout).toMatch(/^Usage: rx-assistants serve/);
+    expect(stdout).toContain('-v, --version');
   });
 
   it('prints the usage on stderr and exits 2 on a bad flag', async () => {
