@@ -5,6 +5,7 @@ import {
   defaultIfEmpty,
   defer,
   EMPTY,
+  filter,
   finalize,
   ignoreElements,
   map,
@@ -15,7 +16,11 @@ import {
   tap,
   throwError,
 } from 'rxjs';
-import type { AssistantsBackend, RunCreateParams } from '../backend/AssistantsBackend';
+import type {
+  AssistantsBackend,
+  RunCreateParams,
+  ThreadCreateAndRunParams,
+} from '../backend/AssistantsBackend';
 import { isRunEvent, terminalRunOf } from '../backend/runStatus';
 import type { Run } from '../backend/types';
 import { RunTimeoutError } from '../errors/RunTimeoutError';
@@ -55,8 +60,16 @@ export interface FollowConfig {
   streaming: { refused: boolean };
 }
 
+/** A run on a thread created with it (`threads.createAndRun`): a failed run leaves no thread. */
+export interface NewThread {
+  thread: NonNullable<ThreadCreateAndRunParams['thread']>;
+  /** Called with the thread's id as soon as the creation answers. */
+  claim(threadId: string): void;
+}
+
 /**
- * Creates a run and follows it to its end: emits its events, answers its tool
+ * Creates a run (with a new thread when `newThread` is given: `onThread` is
+ * then unused) and follows it to its end: emits its events, answers its tool
  * calls, and owns it: unsubscribing before a terminal status cancels it (and
  * holds the thread's queue until the cancel has settled). A run that does not
  * complete ends the stream with its typed `RunError`. Requests are resilient
@@ -65,9 +78,10 @@ export interface FollowConfig {
  */
 export function followRun(
   config: FollowConfig,
-  threadId: string,
+  onThread: string,
   params: RunCreateParams,
   lock: QueueLock,
+  newThread?: NewThread,
 ): Observable<RunEvent> {
   const { backend, watching, resilience, watch } = config;
   const streaming = backend.streaming;
@@ -81,6 +95,12 @@ export function followRun(
     const answers = new ToolAnswers(config.handlers, config.onToolError, aborter.signal);
     let runId: string | undefined;
     let ended = false;
+    let threadId = newThread ? '' : onThread;
+    const created = (id: string) => {
+      if (!newThread || threadId === id) return;
+      threadId = id;
+      newThread.claim(id);
+    };
 
     /** Polls the run from what was seen, submitting outputs on `requires_action`. */
     const byPolling = (id: string): Observable<RunEvent> =>
@@ -170,8 +190,13 @@ export function followRun(
         }),
       );
 
-    const polled$ = backend.runs.create(threadId, params).pipe(
+    const polled$ = (
+      newThread
+        ? backend.threads.createAndRun({ ...params, thread: newThread.thread })
+        : backend.runs.create(threadId, params)
+    ).pipe(
       concatMap((run) => {
+        created(run.thread_id);
         runId = run.id;
         return byPolling(run.id);
       }),
@@ -186,15 +211,21 @@ export function followRun(
     } else {
       const created$ = streamRequest(
         resilience,
-        (options) => streaming.createRun(threadId, params, options),
-        adopted,
+        (options) =>
+          newThread
+            ? streaming.createThreadAndRun({ ...params, thread: newThread.thread }, options)
+            : streaming.createRun(threadId, params, options),
+        // A new thread not created yet has no run to adopt: the request is sent again.
+        (startedAt) => (threadId === '' ? of(undefined) : adopted(startedAt)),
         interrupted,
       ).pipe(
         tap((event) => {
+          if (event.event === 'thread.created') created(event.data.id);
           if (event.event === 'thread.run.created') {
             resilience.rememberRun(threadId, event.data.id);
           }
         }),
+        filter((event) => event.event !== 'thread.created'),
       );
       events$ = byStreaming(created$);
       if (transport === 'auto') {

@@ -1,15 +1,26 @@
 import type OpenAI from 'openai';
-import { asyncScheduler, concatMap, map } from 'rxjs';
+import {
+  AsyncSubject,
+  asyncScheduler,
+  catchError,
+  concatMap,
+  defer,
+  finalize,
+  map,
+  type Observable,
+  of,
+  throwError,
+} from 'rxjs';
 import type { AssistantsBackend, RunCreateParams } from '../backend/AssistantsBackend';
 import { isAssistantsBackend, openaiBackend } from '../backend/openaiBackend';
 import type { MessageCreateParams } from '../backend/types';
 import { paginate } from './paginate';
 import { defaultPoll } from './PollPolicy';
-import { pollRunEvents } from './runEvents';
-import { ThreadQueue } from './ThreadQueue';
+import { pollRunEvents, type RunEvent } from './runEvents';
+import { ThreadQueue, type QueueLock } from './ThreadQueue';
 import { RequestGate } from './RequestGate';
 import { resilientBackend, type Resilience } from './resilientBackend';
-import { resolveRetry } from './RetryPolicy';
+import { resolveRetry, statusOf } from './RetryPolicy';
 import { watchMessages } from './watchMessages';
 import { watchRun, type ResolvedWatchConfig, type WatchRunConfig } from './watchRun';
 import { followRun, type FollowConfig } from './followRun';
@@ -17,6 +28,11 @@ import type { RunOptions, RxAssistants, RxAssistantsConfig } from './types';
 
 /** The newest run the client knows on each thread, for at most this many threads. */
 const KNOWN_THREADS = 10_000;
+
+/** A server without `POST /threads/runs` (404 on the route itself, 405, 501), not an unknown id. */
+const lacksCreateAndRun = (error: unknown) =>
+  [404, 405, 501].includes(statusOf(error) ?? 0) &&
+  !/found with id/i.test(String((error as Error).message));
 
 function createClient(
   source: AssistantsBackend,
@@ -28,6 +44,7 @@ function createClient(
   const gate = new RequestGate(config.maxInFlight ?? 64, clientScheduler);
   const knownRuns = new Map<string, string>();
   const streaming = { refused: false };
+  const createAndRun = { refused: false };
   const resilience = (options: WatchRunConfig = {}, scheduler = clientScheduler): Resilience => ({
     retry: resolveRetry(
       config.retry === false ? { retries: 0 } : { ...config.retry, ...options.retry },
@@ -73,14 +90,53 @@ function createClient(
   const run: RxAssistants['run'] = (threadId, params, options = {}) =>
     queue.enqueue(threadId, (lock) => followRun(follow(options), threadId, params, lock));
 
+  /**
+   * `ask` on a new thread: one `threads.createAndRun`, so that a run refused
+   * (an unknown assistant, a bad parameter) leaves no thread behind. The run
+   * holds the new thread's queue from the moment its id is known. Run
+   * parameters that `createAndRun` does not take, and servers without it, go
+   * through `threads.create` and `run`, as before.
+   */
+  const askOnNewThread = (
+    message: MessageCreateParams,
+    params: RunCreateParams,
+    options: RunOptions,
+  ): Observable<RunEvent> => {
+    const { additional_messages, ...rest } = params;
+    const inTwoSteps$ = requests.threads
+      .create({ messages: [message] })
+      .pipe(concatMap((thread) => run(thread.id, params, options)));
+    const { additional_instructions: more, include, reasoning_effort: effort } = rest;
+    const twoSteps = [more, include, effort].some((v) => v != null);
+    return defer(() => {
+      if (twoSteps || createAndRun.refused) return inTwoSteps$;
+      let claimed = false;
+      const held = new AsyncSubject<void>();
+      let settle$: Observable<unknown> = of(undefined);
+      const lock: QueueLock = { releaseAfter: (work$) => (settle$ = work$) };
+      const release = () => held.complete();
+      const thread = { messages: [message, ...(additional_messages ?? [])] };
+      return followRun(follow(options), '', rest, lock, {
+        thread,
+        claim: (threadId) => {
+          claimed = true;
+          queue.enqueue(threadId, () => held).subscribe();
+        },
+      }).pipe(
+        finalize(() => settle$.subscribe({ complete: release, error: release })),
+        catchError((error: unknown) => {
+          if (claimed || !lacksCreateAndRun(error)) return throwError(() => error);
+          createAndRun.refused = true;
+          return inTwoSteps$;
+        }),
+      );
+    });
+  };
+
   const ask: RxAssistants['ask'] = (assistantId, content, options = {}) => {
     const message: MessageCreateParams = { ...options.message, role: 'user', content };
     const params: RunCreateParams = { ...options.run, assistant_id: assistantId };
-    if (options.threadId === undefined) {
-      return requests.threads
-        .create({ messages: [message] })
-        .pipe(concatMap((thread) => run(thread.id, params, options)));
-    }
+    if (options.threadId === undefined) return askOnNewThread(message, params, options);
     const threadId = options.threadId;
     return queue.enqueue(threadId, (lock) =>
       requests.messages

@@ -1,20 +1,29 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import {
+  catchError,
   concat,
   concatMap,
   delay,
+  filter,
+  last,
   lastValueFrom,
   map,
   merge,
   type Observable,
+  of,
+  share,
+  take,
   takeUntil,
+  throwError,
   timer,
   toArray,
 } from 'rxjs';
-import { rxAssistants, type RxAssistants } from '../../src/client';
+import { rxAssistants, type RxAssistants, type RxAssistantsConfig } from '../../src/client';
 import { replyText } from '../../src/operators';
-import { RunCancelledError, RunTimeoutError } from '../../src/errors';
+import { BackendError, RunCancelledError, RunTimeoutError } from '../../src/errors';
+import { isRunEvent, type AssistantsBackend } from '../../src/backend';
+import type { Run } from '../../src/backend/types';
 import {
   timelineBackend,
   type TimelineBackend,
@@ -227,6 +236,172 @@ describe('rxAssistants', () => {
     ]);
     const reply = seen.find((s) => s.value && s.value.role === 'assistant')!;
     expect(reply.at).toBeGreaterThanOrEqual(51);
+  });
+});
+
+describe('ask on a new thread', () => {
+  /**
+   * Builds on the embedded runtime, counting each way of making a thread, and
+   * runs it in virtual time; returns what it emitted or its error.
+   */
+  function onRuntime<T>(
+    build: (rx: RxAssistants, local: AssistantsBackend) => Observable<T>,
+    config: RxAssistantsConfig = {},
+    withoutCreateAndRun = false,
+  ) {
+    // What a server without the route answers.
+    const invalidUrl = () =>
+      throwError(
+        () => new BackendError({ status: 404, message: 'Invalid URL (POST /v1/threads/runs)' }),
+      );
+    const calls = { create: 0, createAndRun: 0, streamedCreateAndRun: 0 };
+    const values: T[] = [];
+    let error: unknown;
+    testScheduler().run(({ flush }) => {
+      const local = localBackend({ ids: counterIds() });
+      const backend: AssistantsBackend = {
+        ...local,
+        threads: {
+          ...local.threads,
+          create: (...a) => (calls.create++, local.threads.create(...a)),
+          createAndRun: (...a) => (
+            calls.createAndRun++,
+            withoutCreateAndRun ? invalidUrl() : local.threads.createAndRun(...a)
+          ),
+        },
+        streaming: {
+          ...local.streaming!,
+          createThreadAndRun: (...a) => (
+            calls.streamedCreateAndRun++,
+            withoutCreateAndRun ? invalidUrl() : local.streaming!.createThreadAndRun(...a)
+          ),
+        },
+      };
+      build(rxAssistants(backend, { poll: 10, ...config }), local).subscribe({
+        next: (value) => values.push(value),
+        error: (e: unknown) => (error = e),
+      });
+      flush();
+    });
+    return { calls, values, error };
+  }
+
+  it.each(['poll', 'stream'] as const)(
+    'creates the thread and the run in one request, and leaves no thread when the assistant is unknown (%s)',
+    (transport) => {
+      const { calls, values, error } = onRuntime(
+        (rx, local) =>
+          concat(
+            rx.ask('asst_unknown', 'hi').pipe(
+              map(() => 'an event'),
+              catchError((e: unknown) => of(e)),
+            ),
+            // The runtime made no thread: the first one is yet to come.
+            local.threads.retrieve('thread_1').pipe(catchError((e: unknown) => of(e))),
+          ),
+        { transport },
+      );
+      expect(error).toBeUndefined();
+      const [refused, retrieved] = values;
+      expect(refused).toBeInstanceOf(BackendError);
+      expect(refused).toMatchObject({ status: 404, param: 'assistant_id' });
+      expect(retrieved).toMatchObject({ status: 404, param: 'thread_id' });
+      expect(calls.create).toBe(0);
+      expect(transport === 'poll' ? calls.createAndRun : calls.streamedCreateAndRun).toBe(1);
+    },
+  );
+
+  it('puts the message, then additional_messages, on the new thread', () => {
+    const { calls, values, error } = onRuntime((rx) =>
+      rx.assistants.create({ model: 'tutor' }).pipe(
+        concatMap((assistant) =>
+          rx.ask(assistant.id, 'first', {
+            run: { additional_messages: [{ role: 'user', content: 'second' }] },
+          }),
+        ),
+        filter(isRunEvent),
+        last(),
+        concatMap(({ data: run }) =>
+          rx.messages.list(run.thread_id, { order: 'asc' }).pipe(
+            map(
+              (m) => `${m.role}: ${m.content[0]?.type === 'text' ? m.content[0].text.value : ''}`,
+            ),
+            toArray(),
+            map((texts) => ({ status: run.status, texts })),
+          ),
+        ),
+      ),
+    );
+    expect(error).toBeUndefined();
+    expect(values[0]!.status).toBe('completed');
+    expect(values[0]!.texts.slice(0, 3)).toEqual([
+      'user: first',
+      'user: second',
+      expect.stringMatching(/^assistant: ./),
+    ]);
+    expect(calls.create).toBe(0);
+    expect(calls.createAndRun + calls.streamedCreateAndRun).toBe(1);
+  });
+
+  it.each(['poll', 'stream'] as const)(
+    'creates the thread, then the run, on a server without POST /threads/runs, from then on (%s)',
+    (transport) => {
+      const { calls, values, error } = onRuntime(
+        (rx) =>
+          rx.assistants.create({ model: 'tutor' }).pipe(
+            concatMap((assistant) =>
+              concat(rx.ask(assistant.id, 'one'), rx.ask(assistant.id, 'two')),
+            ),
+            filter((event) => event.event === 'thread.run.completed'),
+          ),
+        { transport },
+        true,
+      );
+      expect(error).toBeUndefined();
+      expect(values).toHaveLength(2);
+      expect(calls.create).toBe(2);
+      expect(calls.createAndRun + calls.streamedCreateAndRun).toBe(1);
+    },
+  );
+
+  it('creates the thread first when the run takes what createAndRun does not (additional_instructions)', () => {
+    const { calls, error } = onRuntime((rx) =>
+      rx.assistants
+        .create({ model: 'tutor' })
+        .pipe(
+          concatMap((assistant) =>
+            rx.ask(assistant.id, 'hi', { run: { additional_instructions: 'Be brief.' } }),
+          ),
+        ),
+    );
+    expect(error).toBeUndefined();
+    expect(calls).toEqual({ create: 1, createAndRun: 0, streamedCreateAndRun: 0 });
+  });
+
+  it('holds the new thread in the queue: an ask on it from the first event waits for the run', () => {
+    const { seen, backend } = inVirtualTime({ runs: 'q 9ms i 9ms c', reply: 'ok' }, (rx) => {
+      const first$ = rx.ask('asst_1', 'first').pipe(share());
+      return merge(
+        first$.pipe(
+          replyText(),
+          map((t) => `1:${t}`),
+        ),
+        first$.pipe(
+          take(1),
+          concatMap((event) =>
+            rx.ask('asst_1', 'second', { threadId: (event.data as Run).thread_id }),
+          ),
+          replyText(),
+          map((t) => `2:${t}`),
+        ),
+      );
+    });
+    expect(seen.filter((s) => s.error)).toEqual([]);
+    expect(values(seen)).toEqual(['1:ok', '2:ok']);
+    expect(ops(backend, 'threads.create')).toEqual([]);
+    const [second] = ops(backend, 'messages.create');
+    expect(second!.subscribedAt).toBeGreaterThanOrEqual(seen[0]!.at);
+    expect(seen[0]!.at).toBeGreaterThan(0);
   });
 });
 

@@ -100,13 +100,14 @@ describe('transports', () => {
   it("falls back to polling under 'auto' when the stream breaks, losing and repeating nothing", () => {
     const complete = withoutDeltas(quizScenario('stream').seen);
     // The first stream breaks (a dropped connection) after 4 events.
+    // (`ask` on a new thread streams `createThreadAndRun`: `thread.created`, then the run's events.)
     const breaking = (backend: AssistantsBackend): AssistantsBackend => ({
       ...backend,
       streaming: {
         ...backend.streaming!,
-        createRun: (threadId, params) =>
+        createThreadAndRun: (params) =>
           concat(
-            backend.streaming!.createRun(threadId, params).pipe(take(4)),
+            backend.streaming!.createThreadAndRun(params).pipe(take(5)),
             throwError(() => new TypeError('terminated')),
           ),
       } satisfies StreamingBackend,
@@ -124,8 +125,7 @@ describe('transports', () => {
       runs: { ...backend.runs, cancel: (...a) => (cancels++, backend.runs.cancel(...a)) },
       streaming: {
         ...backend.streaming!,
-        createRun: (threadId, params) =>
-          backend.streaming!.createRun(threadId, params).pipe(take(3)),
+        createThreadAndRun: (params) => backend.streaming!.createThreadAndRun(params).pipe(take(4)),
       },
     });
     const { seen } = quizScenario('stream', breaking);
@@ -213,8 +213,8 @@ describe('transports', () => {
       runs: { ...backend.runs, cancel: (...a) => (cancels++, backend.runs.cancel(...a)) },
       streaming: {
         ...backend.streaming!,
-        createRun: (threadId, params, options) =>
-          concat(backend.streaming!.createRun(threadId, params, options).pipe(take(3)), NEVER),
+        createThreadAndRun: (params, options) =>
+          concat(backend.streaming!.createThreadAndRun(params, options).pipe(take(4)), NEVER),
       },
     });
     const { seen } = quizScenario('stream', stalling, { timeout: 100 });
@@ -229,9 +229,9 @@ describe('transports', () => {
       ...backend,
       streaming: {
         ...backend.streaming!,
-        createRun: (threadId, params, options) =>
+        createThreadAndRun: (params, options) =>
           concat(
-            backend.streaming!.createRun(threadId, params, options).pipe(take(3)),
+            backend.streaming!.createThreadAndRun(params, options).pipe(take(4)),
             throwError(() => new TypeError('terminated')),
           ),
       },
@@ -272,7 +272,7 @@ describe('transports', () => {
       ...backend,
       streaming: {
         ...backend.streaming!,
-        createRun: () =>
+        createThreadAndRun: () =>
           defer(() => {
             streamed++;
             return throwError(
