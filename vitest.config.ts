@@ -12,6 +12,7 @@ const endToEnd = [
   'test/server/**/*.spec.ts',
   'test/project/**/*.spec.ts',
   'test/chaos/**/*.spec.ts',
+  'test/docs/migrating.spec.ts',
   'test/local/chatRuntime.spec.ts',
   'test/local/models/chatCompletionsModel.spec.ts',
   'test/local/models/responsesModel.spec.ts',

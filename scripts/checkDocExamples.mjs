@@ -2,10 +2,11 @@
 // every ```ts block of README.md and docs/*.md: each becomes a module of its
 // own in .doc-examples/ (ignored by git), compiled with the project's
 // settings against the sources. A Markdown block that is a fragment may use
-// the names of PRELUDE (`rx`, `thread`, rxjs's functions...) without
-// declaring them. A block whose first line is `// <path>` quotes that file
-// (an example with a project of its own): it must appear in it word for
-// word, and that project compiles and tests it.
+// the names of PRELUDE (`rx`, `thread`, rxjs's functions...) and the imports
+// of its page's last block of imports without declaring them. A block after
+// `<!-- quoted from <path> -->`, or whose first line is `// <path>`, quotes
+// that file (an example with a project of its own): it must appear in it
+// word for word (whitespace aside), and that project compiles and tests it.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -78,9 +79,11 @@ for (const page of ['README.md', ...readdirSync(join(root, 'docs')).map((f) => `
   const text = readFileSync(join(root, page), 'utf8');
   /** The page's last block of imports: the setup of the fragments after it. */
   let setup = '';
-  for (const [, indent, indented] of text.matchAll(/^( *)```ts\n([\s\S]*?)^\1```$/gm)) {
+  const blocks = /(?:^<!-- quoted from (\S+) -->\n(?:[ \t]*\n)*)?^( *)```ts\n([\s\S]*?)^\2```$/gm;
+  for (const [, marked, indent, indented] of text.matchAll(blocks)) {
     const code = indented.replace(new RegExp(`^${indent}`, 'gm'), '');
-    const quoted = /^\/\/ ((?:examples|src|test)\/\S+)\n/.exec(code);
+    const firstLine = /^\/\/ ((?:examples|src|test)\/\S+)\n/.exec(code);
+    const quoted = marked ? [marked, marked] : firstLine;
     if (quoted) {
       const source = join(root, quoted[1]);
       let body = '';
@@ -91,7 +94,8 @@ for (const page of ['README.md', ...readdirSync(join(root, 'docs')).map((f) => `
         continue;
       }
       const squash = (t) => t.replace(/\s+/g, ' ').trim();
-      if (!squash(body).includes(squash(code.slice(quoted[0].length)))) {
+      const quote = marked ? code : code.slice(quoted[0].length);
+      if (!squash(body).includes(squash(quote))) {
         quoteProblems.push(`${page}: a block differs from ${quoted[1]}`);
       }
       count++;

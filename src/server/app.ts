@@ -181,12 +181,13 @@ export function buildApp(backend: AssistantsBackend, options: AppOptions = {}): 
 
   const app = new Hono();
   const answerCors = allowedOrigins.length > 0 ? cors(allowedOrigins) : undefined;
-  // Every request: its id, then Host, then CORS (a preflight ends here), then Origin and key.
+  // Every request: its id, CORS (so that an allowed page can read every refusal),
+  // Host (a preflight of a foreign Host is refused too), then Origin and key.
   app.use(async (c, next) => {
     c.header('x-request-id', `req_${crypto.randomUUID().replace(/-/g, '')}`);
+    const preflight = answerCors?.(c);
     const refused = checkHost?.(hostOf(c));
     if (refused) return fail(c, refused);
-    const preflight = answerCors?.(c);
     if (preflight) return preflight;
     const denied =
       checkOrigin(c.req.header('origin'), hostOf(c)) ?? authorize?.(c.req.header('authorization'));

@@ -19,7 +19,8 @@ const hostInUrl = (host: string) => (host.includes(':') ? `[${host}]` : host);
  * also without it, on port 80).
  */
 export function loopbackHosts(host: string, port: number): string[] {
-  const names = [hostInUrl(host.replace(/^\[(.*)\]$/, '$1')), 'localhost', '127.0.0.1', '[::1]'];
+  const bound = hostInUrl(host.replace(/^\[(.*)\]$/, '$1'));
+  const names = [...new Set([bound, 'localhost', '127.0.0.1', '[::1]'])];
   const hosts = names.map((name) => `${name}:${port}`);
   return port === 80 ? [...hosts, ...names] : hosts;
 }

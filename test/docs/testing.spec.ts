@@ -1,8 +1,7 @@
 // The runnable examples of docs/testing.md. Each block between `// doc:begin`
 // and `// doc:end` appears word for word in that page (a test checks it).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe } from 'vitest';
+import { docBlocks, docPage } from './docBlocks';
 // doc:begin imports
 import { catchError, concatMap, filter, map, of } from 'rxjs';
 import { expect, it } from 'vitest';
@@ -117,15 +116,9 @@ describe('docs/testing.md: fakes', () => {
 
 describe('docs/testing.md itself', () => {
   it('shows each example of this file word for word', () => {
-    const source = readFileSync(__filename, 'utf8');
-    const page = readFileSync(join(__dirname, '..', '..', 'docs', 'testing.md'), 'utf8');
-    const blocks = [...source.matchAll(/\/\/ doc:begin \S+\n([\s\S]*?)\s*\/\/ doc:end/g)].map(
-      (m) => {
-        const indent = /^ */.exec(m[1]!)![0].length;
-        return m[1]!.replace(new RegExp(`^ {${indent}}`, 'gm'), '').trim();
-      },
-    );
+    const blocks = docBlocks(__filename);
     expect(blocks).toHaveLength(5);
+    const page = docPage('testing.md');
     for (const block of blocks) expect(page).toContain(block);
   });
 });

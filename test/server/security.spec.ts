@@ -64,6 +64,10 @@ describe('Host', () => {
     });
     const wrongPort = await raw(server, 'GET', '/assistants', { host: '127.0.0.1:1' });
     expect(wrongPort.status).toBe(421);
+    // The allowed names, each once.
+    expect(errorOf(wrongPort)['message']).toContain(
+      `answers only to 127.0.0.1:${server.port}, localhost:${server.port}, [::1]:${server.port}.`,
+    );
     for (const host of ['127.0.0.1', 'localhost', '[::1]']) {
       const ok = await raw(server, 'GET', '/assistants', { host: `${host}:${server.port}` });
       expect(ok.status, host).toBe(200);
@@ -242,6 +246,13 @@ describe('CORS', () => {
         authorization: 'Bearer k',
       });
       expect(ok.status).toBe(200);
+      // An allowed page that reached the server by another name can read why it is refused.
+      const foreign = await raw(server, 'GET', '/assistants', {
+        origin: ORIGIN,
+        host: `evil.example:${server.port}`,
+      });
+      expect(foreign.status).toBe(421);
+      expect(foreign.headers['access-control-allow-origin']).toBe(ORIGIN);
     },
   );
 
