@@ -1,6 +1,7 @@
 import type OpenAI from 'openai';
 import type { Observable } from 'rxjs';
 import { fromAbortable } from '../internal/fromAbortable';
+import { namingEndpoints } from './endpoints';
 import { fromAbortableIterable } from '../internal/fromAbortableIterable';
 import type { AssistantsBackend, Page, RequestOptions, RunRetrieval } from './AssistantsBackend';
 
@@ -32,8 +33,11 @@ const BACKEND_SHAPE: Record<Exclude<keyof AssistantsBackend, 'streaming'>, reado
  * A run retrieval carries the server's `openai-poll-after-ms` hint as
  * `pollAfterMs`. A write's `idempotencyKey` is sent as the `Idempotency-Key`
  * header. The SDK's errors (`APIError` and its subclasses such as
- * `NotFoundError`, `APIUserAbortError`, `APIConnectionError`) pass through
- * unchanged, and the client's own settings (retries, timeout, base URL) apply.
+ * `NotFoundError`, `APIUserAbortError`) pass through unchanged, but for a
+ * connection error's message, which names the request (`Connection error:
+ * POST http://127.0.0.1:9/v1/threads (connect ECONNREFUSED ...).`), its class
+ * and the SDK's error as `cause` kept. The client's own settings (retries,
+ * timeout, base URL) apply.
  *
  * ## Example
  *
@@ -55,7 +59,7 @@ export function openaiBackend(client: OpenAI): AssistantsBackend {
   const { assistants, threads } = client.beta;
   const { messages, runs } = threads;
   const { steps } = runs;
-  return {
+  const backend: AssistantsBackend = {
     assistants: {
       create: (params, options) =>
         fromAbortable((signal) => assistants.create(params, sdk(signal, options))),
@@ -152,6 +156,7 @@ export function openaiBackend(client: OpenAI): AssistantsBackend {
         ),
     },
   };
+  return namingEndpoints(backend, client.baseURL);
 }
 
 /**

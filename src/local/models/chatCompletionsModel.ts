@@ -6,7 +6,8 @@ import type {
   ChatCompletionTool,
   ChatCompletionToolChoiceOption,
 } from 'openai/resources/chat/completions';
-import { defer } from 'rxjs';
+import { catchError, defer, throwError } from 'rxjs';
+import { namingEndpoint } from '../../errors/connectionError';
 import { fromAbortableIterable } from '../../internal/fromAbortableIterable';
 import type { ModelAdapter, ModelEvent, ModelMessage, ModelRequest } from '../ModelAdapter';
 
@@ -41,8 +42,8 @@ export interface ChatCompletionsModelOptions {
  * `AbortController`, and unsubscribing (the run is cancelled or expires)
  * aborts it; nothing is emitted after that. The SDK's errors (`APIError` and
  * its subclasses, with their `status`; an error in the middle of the stream)
- * pass through unchanged, and the runtime reports them as the run's
- * `last_error`.
+ * pass through unchanged (a connection error names the endpoint it could not
+ * reach), and the runtime reports them as the run's `last_error`.
  *
  * Limitations: a refusal's text is streamed as ordinary text.
  *
@@ -74,6 +75,10 @@ export function chatCompletionsModel(
         return fromAbortableIterable(
           (signal) => client.chat.completions.create(params, { signal }),
           toModelEvents,
+        ).pipe(
+          catchError((error: unknown) =>
+            throwError(() => namingEndpoint(error, 'POST', `${client.baseURL}/chat/completions`)),
+          ),
         );
       }),
   };

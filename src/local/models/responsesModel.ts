@@ -6,7 +6,8 @@ import type {
   ToolChoiceFunction,
   ToolChoiceOptions,
 } from 'openai/resources/responses/responses';
-import { defer } from 'rxjs';
+import { catchError, defer, throwError } from 'rxjs';
+import { namingEndpoint } from '../../errors/connectionError';
 import { fromAbortableIterable } from '../../internal/fromAbortableIterable';
 import { eventMapper } from './responsesEvents';
 import type { ModelAdapter, ModelMessage, ModelRequest } from '../ModelAdapter';
@@ -51,7 +52,8 @@ const MIN_OUTPUT_TOKENS = 16;
  * The Observable is cold: each subscription sends one request with its own
  * `AbortController`, and unsubscribing (the run is cancelled or expires)
  * aborts it; nothing is emitted after that. The SDK's errors (`APIError` and
- * its subclasses, with their `status`) pass through unchanged. A stream that
+ * its subclasses, with their `status`) pass through unchanged (a connection
+ * error names the endpoint it could not reach). A stream that
  * ends in `response.failed` or an `error` event errors
  * with an `Error` carrying the upstream message and `code` (and `status: 429`
  * for `rate_limit_exceeded`, which the runtime reports as such); the runtime
@@ -91,6 +93,10 @@ export function responsesModel(client: OpenAI, options: ResponsesModelOptions = 
         return fromAbortableIterable(
           (signal) => client.responses.create(params, { signal }),
           toModelEvents,
+        ).pipe(
+          catchError((error: unknown) =>
+            throwError(() => namingEndpoint(error, 'POST', `${client.baseURL}/responses`)),
+          ),
         );
       }),
   };
