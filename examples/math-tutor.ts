@@ -7,37 +7,82 @@
  *   npm run demo -- --model chat:llama3.2
  *     runs the embedded runtime on a Chat Completions model, reached at
  *     OPENAI_BASE_URL (with OPENAI_API_KEY).
+ *
+ * On a terminal, each run is one line redrawn in place (its status, its time
+ * and its reply as it streams in); piped, it prints a plain log. An endpoint
+ * that cannot be reached ends it with a one-line hint and exit code 1.
  */
+import logUpdate from 'log-update';
 import OpenAI from 'openai';
-import {
-  defer,
-  distinctUntilKeyChanged,
-  filter,
-  from,
-  lastValueFrom,
-  map,
-  type Observable,
-  tap,
-  toArray,
-} from 'rxjs';
+import { defer, from, lastValueFrom, type Observable, tap, toArray } from 'rxjs';
 import {
   collectRuns,
   fanOutRuns,
   isFanOutError,
   isRunEvent,
   openaiBackend,
+  RunError,
   rxAssistants,
   type AssistantsBackend,
   type Message,
+  type RunEvent,
 } from 'rx-assistants';
 import { chatCompletionsModel, localBackend } from 'rx-assistants/local';
 
 const started = performance.now();
-const elapsed = () => `${((performance.now() - started) / 1000).toFixed(2)}s`.padStart(7);
+const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(2)}s`;
+const elapsed = () => seconds(started).padStart(7);
 const print = (line = '') => console.log(line);
 /** The text of a message: its text blocks, one a line (images are skipped). */
 const textOf = (message: Message) =>
   message.content.flatMap((block) => (block.type === 'text' ? [block.text.value] : [])).join('\n');
+
+/** On a terminal, runs are lines redrawn in place; piped, each change is a line of the log. */
+const live = process.stdout.isTTY === true;
+
+/** The lines of runs in progress: status, time and reply so far, redrawn in place on a terminal. */
+function liveRuns(labels: string[]) {
+  const rows = labels.map((label) => ({ label, status: 'waiting', since: 0, took: '', text: '' }));
+  const draw = () => {
+    const width = process.stdout.columns || 80;
+    const line = ({ label, status, since, took, text }: (typeof rows)[number]) => {
+      const time = took || (since ? seconds(since) : '');
+      const head = `  ${label} ${status.padEnd(12)} ${time.padStart(6)}  `;
+      // The newest words of the reply, as they stream in.
+      const reply = text.replace(/\s+/g, ' ').trim();
+      const room = width - 1 - head.length;
+      return head + (reply.length > room ? `…${reply.slice(-(room - 1))}` : reply);
+    };
+    logUpdate(rows.map(line).join('\n'));
+  };
+  return {
+    /** Takes in an event of run `index`: its status, or its reply's text. */
+    see(index: number, event: RunEvent, log: (status: string) => void) {
+      const row = rows[index]!;
+      if (event.event === 'thread.message.delta') {
+        for (const part of event.data.delta.content ?? []) {
+          if (part.type === 'text') row.text += part.text?.value ?? '';
+        }
+      } else if (event.event === 'thread.message.completed' && event.data.role === 'assistant') {
+        row.text = textOf(event.data);
+      } else if (isRunEvent(event) && event.data.status !== row.status) {
+        row.status = event.data.status;
+        row.since ||= performance.now();
+        if (/^(completed|failed|cancelled|expired|incomplete)$/.test(row.status)) {
+          row.took = seconds(row.since);
+        }
+        if (!live) log(row.status);
+      } else {
+        return;
+      }
+      if (live) draw();
+    },
+    /** Leaves the lines as they are, below the rest of the output. */
+    done() {
+      if (live) logUpdate.done();
+    },
+  };
+}
 
 /** Where the demo runs, from the command line and the environment. */
 function chooseBackend(): { backend: AssistantsBackend | OpenAI; label: string; model: string } {
@@ -57,7 +102,8 @@ function chooseBackend(): { backend: AssistantsBackend | OpenAI; label: string; 
   }
   if (process.env['OPENAI_BASE_URL']) {
     return {
-      backend: new OpenAI({ apiKey: process.env['OPENAI_API_KEY'] ?? 'none' }),
+      // The client retries requests itself: no SDK retries on top.
+      backend: new OpenAI({ apiKey: process.env['OPENAI_API_KEY'] ?? 'none', maxRetries: 0 }),
       label: `Assistants server at ${process.env['OPENAI_BASE_URL']}`,
       model: 'gpt-4o',
     };
@@ -94,7 +140,36 @@ function counted(backend: AssistantsBackend): {
 
 const { backend: source, label, model } = chooseBackend();
 const { backend, requests } = counted(source instanceof OpenAI ? openaiBackend(source) : source);
-const rx = rxAssistants(backend, { transport: 'auto' });
+// A demo gives up on a server that does not answer after a few seconds, not half a minute.
+const rx = rxAssistants(backend, { transport: 'auto', retry: { retries: 2, maxDelay: 2000 } });
+
+/** One line that says which endpoint failed and what to change, for an endpoint out of reach. */
+function hintFor(error: unknown): string | undefined {
+  const reason =
+    error instanceof RunError
+      ? error.run.last_error?.message
+      : error instanceof Error
+        ? error.message
+        : String(error);
+  if (!/Connection error|Request timed out|ECONNREFUSED|fetch failed/i.test(reason ?? '')) {
+    return undefined;
+  }
+  const what = label.includes('chat model')
+    ? `the Chat Completions endpoint of --model chat:${model} failed: ${reason} ` +
+      'Set OPENAI_BASE_URL to a running one (such as Ollama: http://127.0.0.1:11434/v1), ' +
+      'or drop --model for the offline tutor.'
+    : `the Assistants server at OPENAI_BASE_URL failed: ${reason} ` +
+      'Start one (npx rx-assistants serve), or unset OPENAI_BASE_URL to run offline.';
+  return `rx-assistants demo: ${what}`;
+}
+
+// The demo's steps await at the top level: a failure ends up here.
+process.on('uncaughtException', (error) => {
+  const hint = hintFor(error);
+  if (live) logUpdate.done();
+  console.error(hint ?? error);
+  process.exit(1);
+});
 
 print(`rx-assistants demo (${label})`);
 print();
@@ -111,19 +186,24 @@ print(`${elapsed()}  assistant ${tutor.id} (${tutor.name})`);
 const thread = await lastValueFrom(rx.threads.create());
 print(`${elapsed()}  thread ${thread.id}`);
 
-/** Adds a question, runs it and prints each status as it happens. */
+/** Adds a question, runs it and shows each status as it happens. */
 async function askAndWatch(content: string): Promise<void> {
   await lastValueFrom(rx.messages.create(thread.id, { role: 'user', content }));
   print(`${elapsed()}  user: ${content}`);
-  // The run's events, streamed where the backend can (else polled): print each status.
+  // The run's events, streamed where the backend can (else polled).
+  const view = liveRuns(['run']);
   await lastValueFrom(
-    rx.run(thread.id, { assistant_id: tutor.id }).pipe(
-      filter(isRunEvent),
-      map((event) => event.data),
-      distinctUntilKeyChanged('status'),
-      tap((run) => print(`${elapsed()}  run ${run.id}: ${run.status}`)),
-    ),
+    rx
+      .run(thread.id, { assistant_id: tutor.id })
+      .pipe(
+        tap((event) =>
+          view.see(0, event, (status) =>
+            print(`${elapsed()}  run ${isRunEvent(event) ? event.data.id : ''}: ${status}`),
+          ),
+        ),
+      ),
   );
+  view.done();
 }
 
 await askAndWatch('I need to solve the equation `3x + 11 = 14`. Can you help me?');
@@ -153,30 +233,21 @@ const questions = [
   'Could you explain linear algebra to me?',
   "I don't like math. What can I do?",
 ];
-const live = process.stdout.isTTY === true;
-const statuses = questions.map(() => 'waiting');
-const render = (first: boolean) => {
-  if (!first) process.stdout.write(`\x1b[${questions.length}A`);
-  questions.forEach((q, i) =>
-    process.stdout.write(`\x1b[2K  [${i + 1}] ${statuses[i]!.padEnd(16)} ${q}\n`),
-  );
-};
-if (live) render(true);
+const users = liveRuns(questions.map((_q, i) => `[${i + 1}]`));
 
 const results = await lastValueFrom(
   from(questions).pipe(
     fanOutRuns((question) => rx.ask(tutor.id, question), { concurrency: 3 }),
     tap((item) => {
-      if (isFanOutError(item) || !isRunEvent(item.event)) return;
-      const status = item.event.data.status;
-      if (statuses[item.index] === status) return;
-      statuses[item.index] = status;
-      if (live) render(false);
-      else print(`${elapsed()}  user ${item.index + 1}: ${status}`);
+      if (isFanOutError(item)) return;
+      users.see(item.index, item.event, (status) =>
+        print(`${elapsed()}  user ${item.index + 1}: ${status}`),
+      );
     }),
     collectRuns(),
   ),
 );
+users.done();
 
 print();
 for (const result of results) {
