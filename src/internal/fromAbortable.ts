@@ -10,19 +10,26 @@ export function fromAbortable<T>(call: (signal: AbortSignal) => PromiseLike<T>):
   return new Observable<T>((subscriber) => {
     const controller = new AbortController();
     let settled = false;
-    Promise.resolve()
-      .then(() => call(controller.signal))
-      .then(
-        (value) => {
-          settled = true;
-          subscriber.next(value);
-          subscriber.complete();
-        },
-        (error: unknown) => {
-          settled = true;
-          subscriber.error(error);
-        },
-      );
+    let answer: PromiseLike<T>;
+    try {
+      answer = call(controller.signal);
+    } catch (error) {
+      subscriber.error(error);
+      return undefined;
+    }
+    // The answer's own `then`, never adopted by another promise: the SDK's
+    // promises are a subclass that zone.js (Angular) adopts as `null`.
+    answer.then(
+      (value) => {
+        settled = true;
+        subscriber.next(value);
+        subscriber.complete();
+      },
+      (error: unknown) => {
+        settled = true;
+        subscriber.error(error);
+      },
+    );
     return () => {
       if (!settled) controller.abort();
     };
