@@ -122,7 +122,9 @@ export interface RxAssistants extends Resources {
   run(threadId: string, params: RunCreateParams, options?: RunOptions): Observable<RunEvent>;
   /**
    * Asks an assistant: adds `content` as a user message to the given thread
-   * (or a new one) and runs it, as {@link RxAssistants.run} does.
+   * (or a new one) and runs it, as {@link RxAssistants.run} does. A new
+   * thread is created with its run in one request (`threads.createAndRun`),
+   * so a run refused (an unknown assistant) leaves no thread behind.
    */
   ask(
     assistantId: string,

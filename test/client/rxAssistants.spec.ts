@@ -378,6 +378,32 @@ describe('ask on a new thread', () => {
     expect(calls).toEqual({ create: 1, createAndRun: 0, streamedCreateAndRun: 0 });
   });
 
+  it('holds the new thread in the queue until the cancel of an ask unsubscribed early has settled', () => {
+    const config: TimelineBackendConfig = { runs: 'q 9ms i 99ms c', reply: 'ok' };
+    const { seen, backend } = inVirtualTime(config, (rx) => {
+      const first$ = rx.ask('asst_1', 'first').pipe(share());
+      return merge(
+        first$.pipe(
+          map((e) => e.event),
+          takeUntil(timer(30)),
+        ),
+        first$.pipe(
+          take(1),
+          concatMap((event) =>
+            rx.ask('asst_1', 'second', { threadId: (event.data as Run).thread_id }),
+          ),
+          replyText(),
+        ),
+      );
+    });
+    expect(seen.filter((s) => s.error)).toEqual([]);
+    expect(values(seen).at(-1)).toBe('ok');
+    const [cancel] = ops(backend, 'runs.cancel');
+    expect(cancel!.subscribedAt).toBe(30);
+    const [second] = ops(backend, 'messages.create');
+    expect(second!.subscribedAt).toBeGreaterThan(30);
+  });
+
   it('holds the new thread in the queue: an ask on it from the first event waits for the run', () => {
     const { seen, backend } = inVirtualTime({ runs: 'q 9ms i 9ms c', reply: 'ok' }, (rx) => {
       const first$ = rx.ask('asst_1', 'first').pipe(share());
