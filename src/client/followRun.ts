@@ -16,20 +16,16 @@ import {
   tap,
   throwError,
 } from 'rxjs';
-import type {
-  AssistantsBackend,
-  RunCreateParams,
-  ThreadCreateAndRunParams,
-} from '../backend/AssistantsBackend';
+import type { RunCreateParams } from '../backend/AssistantsBackend';
 import { isRunEvent, terminalRunOf } from '../backend/runStatus';
 import type { Run } from '../backend/types';
 import { RunTimeoutError } from '../errors/RunTimeoutError';
 import { StreamInterruptedError } from '../errors/StreamInterruptedError';
 import { deadline } from '../internal/deadline';
 import { throwOnRunFailure } from '../operators/throwOnRunFailure';
-import { adoptableRun, submitTookEffect } from './reconcile';
+import type { FollowConfig, NewThread } from './followConfig';
+import { lostRun, submitTookEffect } from './reconcile';
 import { refusesStreaming } from './RetryPolicy';
-import type { Resilience } from './resilientBackend';
 import {
   nothingSeen,
   pollRunEvents,
@@ -39,33 +35,9 @@ import {
 } from './runEvents';
 import { streamRequest } from './streamRequest';
 import type { QueueLock } from './ThreadQueue';
-import type { ToolErrorPolicy, ToolHandlers, ToolOutput } from './toolCalls';
+import type { ToolOutput } from './toolCalls';
 import { ToolAnswers } from './ToolAnswers';
-import type { Transport } from './types';
-import { watchRun, type ResolvedWatchConfig } from './watchRun';
-
-/** Everything `followRun` needs, resolved from the call's options and the client's config. */
-export interface FollowConfig {
-  /** The client's requests (bounded retries). */
-  backend: AssistantsBackend;
-  /** The same backend with the reads of a watch retried without limit. */
-  watching: AssistantsBackend;
-  resilience: Resilience;
-  watch: ResolvedWatchConfig;
-  transport: Transport;
-  handlers: ToolHandlers;
-  onToolError: ToolErrorPolicy;
-  cancelOnUnsubscribe: boolean;
-  /** Shared by the client's runs: set once the server refused a stream, so `'auto'` polls from then on. */
-  streaming: { refused: boolean };
-}
-
-/** A run on a thread created with it (`threads.createAndRun`): a failed run leaves no thread. */
-export interface NewThread {
-  thread: NonNullable<ThreadCreateAndRunParams['thread']>;
-  /** Called with the thread's id as soon as the creation answers. */
-  claim(threadId: string): void;
-}
+import { watchRun } from './watchRun';
 
 /**
  * Creates a run (with a new thread when `newThread` is given: `onThread` is
@@ -176,13 +148,12 @@ export function followRun(
 
     /** A run created by an attempt whose answer was lost, followed by polling. */
     const adopted = (startedAt: number) =>
-      backend.runs.list(threadId, { order: 'desc', limit: 20 }).pipe(
-        map(({ data }) => {
-          const run = adoptableRun(data, {
-            assistantId: params.assistant_id,
-            since: Math.floor(startedAt / 1000),
-            known: resilience.knownRun(threadId),
-          });
+      lostRun(backend.runs, threadId, {
+        assistantId: params.assistant_id,
+        startedAt,
+        known: resilience.knownRun(threadId),
+      }).pipe(
+        map((run) => {
           if (!run) return undefined;
           runId = run.id;
           resilience.rememberRun(threadId, run.id);

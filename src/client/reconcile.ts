@@ -1,4 +1,5 @@
-import type { SubmitToolOutputsParams } from '../backend/AssistantsBackend';
+import { map, type Observable } from 'rxjs';
+import type { AssistantsBackend, SubmitToolOutputsParams } from '../backend/AssistantsBackend';
 import { isTerminalStatus } from '../backend/runStatus';
 import type { Message, MessageCreateParams, Run } from '../backend/types';
 
@@ -28,6 +29,26 @@ export function adoptableRun(runs: Run[], clues: AdoptionClues): Run | undefined
     }
   }
   return candidates.find((run) => !isTerminalStatus(run.status)) ?? candidates[0];
+}
+
+/**
+ * The run that a create whose answer was lost made, looked up among the
+ * thread's 20 newest runs (see {@link adoptableRun}); `undefined` when the
+ * create did not take effect.
+ */
+export function lostRun(
+  runs: AssistantsBackend['runs'],
+  threadId: string,
+  create: { assistantId: string; startedAt: number; known: string | undefined },
+): Observable<Run | undefined> {
+  const since = Math.floor(create.startedAt / 1000);
+  return runs
+    .list(threadId, { order: 'desc', limit: 20 })
+    .pipe(
+      map(({ data }) =>
+        adoptableRun(data, { assistantId: create.assistantId, since, known: create.known }),
+      ),
+    );
 }
 
 /**

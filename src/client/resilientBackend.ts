@@ -21,7 +21,7 @@ import {
   statusOf,
   type ResolvedRetry,
 } from './RetryPolicy';
-import { adoptableRun, messageMatches, submitTookEffect } from './reconcile';
+import { lostRun, messageMatches, submitTookEffect } from './reconcile';
 
 /** What the requests of one client share: the retry settings, the gate, what it knows of runs. */
 export interface Resilience {
@@ -125,15 +125,7 @@ export function resilientBackend(
     (threadId: string, assistantId: string): Recover<Run> =>
     (error, { retried, startedAt }) => {
       if (retried && !isActiveRunConflict(error) && !mayHaveTakenEffect(error)) return undefined;
-      return read(runs.list(threadId, { order: 'desc', limit: 20 })).pipe(
-        map((page) =>
-          adoptableRun(page.data, {
-            assistantId,
-            since: Math.floor(startedAt / 1000),
-            known: r.knownRun(threadId),
-          }),
-        ),
-      );
+      return read(lostRun(runs, threadId, { assistantId, startedAt, known: r.knownRun(threadId) }));
     };
   const deleted =
     <T>(value: T): Recover<T> =>

@@ -23,7 +23,8 @@ import { resilientBackend, type Resilience } from './resilientBackend';
 import { resolveRetry, statusOf } from './RetryPolicy';
 import { watchMessages } from './watchMessages';
 import { watchRun, type ResolvedWatchConfig, type WatchRunConfig } from './watchRun';
-import { followRun, type FollowConfig } from './followRun';
+import type { FollowConfig } from './followConfig';
+import { followRun } from './followRun';
 import type { RunOptions, RxAssistants, RxAssistantsConfig } from './types';
 
 /** The newest run the client knows on each thread, for at most this many threads. */

@@ -1,13 +1,14 @@
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { asyncScheduler, type Observable, type Subscription, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { AssistantsBackend } from '../backend/AssistantsBackend';
 import { defaultPoll } from '../client/PollPolicy';
 import { bearerCheck } from './auth';
 import { bodyOfRequest, readJsonObject, readText } from './body';
 import { cors, originOf } from './cors';
-import { errorResponseOf, HttpError, unknownUrl } from './errors';
+import { firstValue } from './firstValue';
+import { errorResponseOf, unknownUrl } from './errors';
 import { closedSignal, nodeBody, nodeExchangeOf } from './node';
 import { operationsOf, streamOperationsOf, type OperationInput } from './operations';
 import { pollingStreaming } from './pollingStreaming';
@@ -230,39 +231,4 @@ function queryOf(c: Context, op: OperationSpec): Record<string, unknown> {
     if (value !== undefined) query[name] = value;
   }
   return query;
-}
-
-/**
- * The first value of `source`, unsubscribing (which aborts the backend's
- * request) when the client goes away first. `signalOf` is called only when
- * the answer is not there at once, as building it costs a `Request` on Node.
- */
-function firstValue<T>(source: Observable<T>, signalOf: () => AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    let subscription: Subscription | undefined = undefined;
-    subscription = source.subscribe({
-      next: (value) => {
-        settled = true;
-        resolve(value);
-        subscription?.unsubscribe();
-      },
-      error: (error: unknown) => {
-        settled = true;
-        reject(error);
-      },
-      complete: () => {
-        if (!settled) reject(new Error('The backend completed without a value.'));
-        settled = true;
-      },
-    });
-    if (settled) return subscription.unsubscribe();
-    const signal = signalOf();
-    const gone = () => {
-      subscription.unsubscribe();
-      reject(new HttpError(499, 'The client closed the request.'));
-    };
-    signal.addEventListener('abort', gone, { once: true });
-    subscription.add(() => signal.removeEventListener('abort', gone));
-  });
 }
