@@ -31,7 +31,7 @@ const coreRestrictions = {
 };
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', 'coverage/**', 'node_modules/**', '.doc-examples/**'] },
+  { ignores: ['**/dist/**', 'coverage/**', 'node_modules/**', '.doc-examples/**', '.api/**'] },
   { ignores: ['examples/angular/**'] }, // its own project: ng build and ng test check it
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -73,7 +73,7 @@ export interface WatchMessagesConfig extends Omit<WatchRunConfig, 'timeout'> {
   after?: string;
 }
 
-/** The port's resources as the client serves them (see {@link Reactive}). */
+/** The port's resources as the client serves them (see `Reactive`). */
 type Resources = Reactive<Omit<AssistantsBackend, 'streaming'>>;
 
 /**
@@ -81,7 +81,7 @@ type Resources = Reactive<Omit<AssistantsBackend, 'streaming'>>;
  * cold Observable: nothing is sent until subscribe, and unsubscribing aborts.
  *
  * The resource methods are the port's ({@link AssistantsBackend}), derived
- * by {@link Reactive}: single resources emit one value; `list` methods emit
+ * by `Reactive`: single resources emit one value; `list` methods emit
  * each item of every page; `runs.retrieve` emits the run; the client sends
  * the request options (idempotency keys) itself. Declared here are only the
  * methods the port does not have.

@@ -20,7 +20,7 @@ export interface RunEngineConfig {
   modelFor(run: Run): ModelAdapter;
   /** How long after creation a run expires, in ms. */
   expiresAfter: number;
-  /** How long runs wait in `queued` and `cancelling`. Default {@link immediateTiming}. */
+  /** How long runs wait in `queued` and `cancelling`. Default `immediateTiming`. */
   timing?: RunTiming;
 }
 

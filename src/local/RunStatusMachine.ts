@@ -16,7 +16,7 @@ export type TerminalStatus = 'completed' | 'failed' | 'cancelled' | 'expired' | 
  * How long a run stays in its waiting statuses, in ms of the scheduler: the
  * hook for driving the engine on a timeline (a test backend that holds a run
  * `queued` for 3 frames, say). Each is asked once per visit of its status;
- * `Infinity` waits forever. The default, {@link immediateTiming}, moves on at
+ * `Infinity` waits forever. The default, `immediateTiming`, moves on at
  * the next tick.
  *
  * ## Example

@@ -66,7 +66,7 @@ const request = <T>(handle: () => T): Observable<T> => defer(() => of(handle()))
  * ```
  *
  * @param config The model(s), scheduler, store and limits; all optional.
- * @returns A backend for {@link rxAssistants} (or `serve()`).
+ * @returns A backend for `rxAssistants` (or `serve()`).
  */
 export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend {
   const scheduler = config.scheduler ?? asyncScheduler;
