@@ -104,13 +104,15 @@ export function openaiBackend(client: OpenAI): AssistantsBackend {
           runs.create(threadId, { ...params, stream: false }, sdk(signal, options)),
         ),
       retrieve: (threadId, runId) =>
-        fromAbortable(async (signal): Promise<RunRetrieval> => {
-          const { data: run, response } = await runs
+        fromAbortable((signal) =>
+          runs
             .retrieve(runId, { thread_id: threadId }, { signal })
-            .withResponse();
-          const pollAfterMs = parsePollAfterMs(response.headers.get('openai-poll-after-ms'));
-          return pollAfterMs === undefined ? { run } : { run, pollAfterMs };
-        }),
+            .withResponse()
+            .then(({ data: run, response }): RunRetrieval => {
+              const pollAfterMs = parsePollAfterMs(response.headers.get('openai-poll-after-ms'));
+              return pollAfterMs === undefined ? { run } : { run, pollAfterMs };
+            }),
+        ),
       update: (threadId, runId, params, options) =>
         fromAbortable((signal) =>
           runs.update(runId, { ...params, thread_id: threadId }, sdk(signal, options)),
@@ -201,7 +203,9 @@ function sdk(signal: AbortSignal, options: RequestOptions | undefined) {
 function listPage<T extends { id: string }>(
   call: (signal: AbortSignal) => PromiseLike<SdkPage<T>>,
 ): Observable<Page<T>> {
-  return fromAbortable(async (signal) => toPage(await call(signal)));
+  // The SDK promise's own `then`, never `await`: zone.js (Angular) adopts the
+  // SDK's Promise subclass as `null`.
+  return fromAbortable((signal) => call(signal).then(toPage));
 }
 
 function toPage<T extends { id: string }>(page: SdkPage<T>): Page<T> {
