@@ -16,16 +16,17 @@ export interface CliServer {
 }
 
 /**
- * Starts the real CLI from its sources (`tsx src/server/cli.ts serve --port 0
- * ...args`) and resolves once it prints its base URL, or rejects if it exits
- * first (with its stderr).
+ * Starts the real CLI, `rx-assistants serve --port 0 ...args`, and resolves
+ * once it prints its base URL, or rejects if it exits first (with its
+ * stderr). By default from the sources (`tsx src/server/cli.ts`); `bin` runs
+ * another, such as the bin of a packed package installed by an example.
  */
-export async function startCli(args: string[]): Promise<CliServer> {
-  const child = spawn(
-    'node_modules/.bin/tsx',
-    ['src/server/cli.ts', 'serve', '--port', '0', ...args],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+export async function startCli(args: string[], bin?: string): Promise<CliServer> {
+  const [command, prefix] = bin ? [bin, []] : ['node_modules/.bin/tsx', ['src/server/cli.ts']];
+  const child = spawn(command, [...prefix, 'serve', '--port', '0', ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
