@@ -115,7 +115,9 @@ function pipeEvents(
   let reject!: (error: unknown) => void;
   const start = new Promise<void>((yes, no) => ([resolve, reject] = [yes, no]));
 
+  /** Stops without a word; a stream that had not begun settles as a closed request. */
   const stop = () => {
+    if (!started) reject(new HttpError(499, 'The client closed the request.'));
     ended = true;
     subscription.unsubscribe();
     unregister();
@@ -124,9 +126,9 @@ function pipeEvents(
   /** Ends the stream from this side: the events ended, the client left or the server closes. */
   function end() {
     if (ended) return;
+    if (!started) reject(new HttpError(503, 'The stream ended before it began.'));
     stop();
     if (started) sink.end();
-    else reject(new HttpError(503, 'The stream ended before it began.'));
   }
   const write = (name: string, data: string) => {
     if (ended) return;
@@ -157,8 +159,8 @@ function pipeEvents(
       next: (event) => write(event.event, JSON.stringify(event.data)),
       error: (error: unknown) => {
         if (!started) {
-          stop();
           reject(error);
+          stop();
           return;
         }
         context.onError?.(error);
