@@ -4,8 +4,13 @@
  * exactly the time a run asks for ("duration: 2500" in its message), served on
  * loopback without a poll hint (as servers that send none). It prints its URL,
  * then one line `terminal <run id> <epoch ms>` as each run reaches a terminal
- * status.
+ * status, and `connection` as each TCP connection is accepted. A line `drop`
+ * on its stdin closes every open connection (so that each strategy starts
+ * with an empty pool) and is answered `dropped`.
  */
+import { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { createInterface } from 'node:readline';
 import { map, timer } from 'rxjs';
 import type { Run } from '../src/backend/types';
 import { localBackend, memoryStore, type AssistantsStore, type ModelAdapter } from '../src/local';
@@ -41,6 +46,25 @@ function reportingStore(): AssistantsStore {
     },
   };
 }
+
+// serve() keeps its node:http server to itself: its connections are counted here.
+const sockets = new Set<Socket>();
+type Emit = (this: Server, event: string | symbol, ...args: unknown[]) => boolean;
+const emit = Server.prototype.emit as Emit;
+Server.prototype.emit = function (this: Server, event: string | symbol, ...args: unknown[]) {
+  if (event === 'connection') {
+    const socket = args[0] as Socket;
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    process.stdout.write('connection\n');
+  }
+  return emit.call(this, event, ...args);
+} as typeof Server.prototype.emit;
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line !== 'drop') return;
+  for (const socket of sockets) socket.destroy();
+  process.stdout.write('dropped\n');
+});
 
 const server = await serve(localBackend({ model: timedModel, store: reportingStore() }), {
   port: 0,

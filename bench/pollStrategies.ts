@@ -1,45 +1,123 @@
 /**
  * Side-by-side benchmark of the ways a client can learn that a run ended:
- * rx-assistants' status stream (adaptive polling, a few policies), its event
- * stream over SSE, the SDK's createAndPoll, and the cookbook's 0.5 s loop.
+ * rx-assistants' status stream (its default poll policy and the previous one),
+ * its runs over SSE (`transport: 'stream'` and `'auto'`), the SDK's own
+ * stream (`runs.stream(...).finalRun()`), the SDK's createAndPoll, and the
+ * cookbook's 0.5 s loop.
  *
- *   npm run bench                 # 40 concurrent runs per strategy
- *   npm run bench -- --runs 2000 --only "default,stream"
+ *   npm run bench                                   # 50 runs at once, 0.2–3 s then 0.2–30 s
+ *   npm run bench -- --runs 300 --durations 0.2-3   # one range
+ *   npm run bench -- --only "default,stream"        # strategies whose name has a word
+ *   npm run bench -- --svg /tmp/chart.svg           # where the chart goes
+ *   npm run bench -- --source                       # rx-assistants from src through tsx, not bundled
  *
  * A server in a child process (bench/benchServer.ts) runs runs of known
- * duration (1 to 6 s, spread evenly) and reports when each one ends. For each
- * strategy, in turn, the client starts all runs at once and measures per run:
- * HTTP requests, detection latency (when the client saw the terminal status
- * minus when the server reached it), client CPU time and peak heap, and the
- * wall time of the whole batch. Results go to stdout as a Markdown table.
+ * duration (spread evenly over each range) and reports when each one ends
+ * and each TCP connection it accepts. For each range and strategy, in turn,
+ * the client follows five short runs to warm up, then starts all runs at
+ * once (on an empty connection pool) and
+ * measures per run: HTTP requests, TCP connections, detection latency (when
+ * the client saw the terminal status minus when the server reached it),
+ * client CPU time, the heap a run holds while in flight, and the wall time
+ * of the whole batch.
+ * Results go to stdout as Markdown tables, and to docs/performance-latency.svg
+ * as a chart of latency against requests (unless `--only` picks strategies
+ * and no `--svg` is given).
  */
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { build } from 'esbuild';
 import OpenAI from 'openai';
 import { concatMap, last, lastValueFrom } from 'rxjs';
-import { adaptivePoll, rxAssistants, type PollPolicy } from '../src';
+import type * as RxAssistantsLibrary from '../src';
+import type { PollPolicy, Transport } from '../src';
 
-const runsArg = process.argv.indexOf('--runs');
-const N = runsArg >= 0 ? Number(process.argv[runsArg + 1]) : 40;
-const onlyArg = process.argv.indexOf('--only');
-const only = onlyArg >= 0 ? process.argv[onlyArg + 1]!.split(',') : undefined;
-const durationOf = (i: number) => Math.round(1000 + (5000 * i) / Math.max(1, N - 1));
+const flag = (name: string) => {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+};
+const N = Number(flag('--runs') ?? 50);
+const only = flag('--only')?.split(',');
+/** Ranges of run durations in seconds, such as `0.2-3,0.2-30`. */
+const ranges = (flag('--durations') ?? '0.2-3,0.2-30').split(',').map((range) => {
+  const [lo, hi] = range.split('-').map(Number) as [number, number];
+  if (!(lo >= 0 && hi >= lo)) throw new TypeError(`--durations: bad range ${range}`);
+  return { lo, hi };
+});
+const svgPath = flag('--svg') ?? (only ? undefined : 'docs/performance-latency.svg');
+
+// rx-assistants as it is published: bundled by esbuild as tsup does, not run
+// from its sources through tsx, whose `keepNames` gives every closure a name
+// property (CPU time, and a few hundred bytes of heap each) that the package
+// does not have. `--source` runs the sources instead.
+let library: typeof RxAssistantsLibrary;
+if (process.argv.includes('--source')) {
+  library = await import('../src');
+} else {
+  const outfile = 'node_modules/.cache/rx-assistants-bench/index.mjs';
+  await build({
+    entryPoints: ['src/index.ts'],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'es2022',
+    external: ['rxjs', 'openai'],
+    outfile,
+    logLevel: 'warning',
+  });
+  library = (await import(pathToFileURL(outfile).href)) as typeof RxAssistantsLibrary;
+}
+const { adaptivePoll, rxAssistants } = library;
 const epochNow = () => performance.timeOrigin + performance.now();
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'expired', 'incomplete']);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// A full garbage collection before each measurement, so that no strategy pays
+// for the garbage of the one before it (nor its heap start high).
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+/** The heap in use: cheaper than process.memoryUsage(), which also reads the RSS. */
+const heapUsed = () => getHeapStatistics().used_heap_size;
+const seconds = (s: number) => String(s);
+/** The colours of the chart's points, one per strategy. */
+const PALETTE = [
+  '#d62728',
+  '#ff7f0e',
+  '#8c564b',
+  '#1f77b4',
+  '#17becf',
+  '#2ca02c',
+  '#9467bd',
+  '#7f7f7f',
+];
 
 // --- the server ---------------------------------------------------------------
 const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'bench/benchServer.ts'], {
-  stdio: ['ignore', 'pipe', 'inherit'],
+  stdio: ['pipe', 'pipe', 'inherit'],
 });
 const terminalAt = new Map<string, number>();
+let connections = 0;
+let onDropped: (() => void) | undefined;
 const url = await new Promise<string>((resolve) => {
   createInterface({ input: child.stdout! }).on('line', (line) => {
     const [kind, a, b] = line.split(' ');
     if (kind === 'url') resolve(a!);
     if (kind === 'terminal') terminalAt.set(a!, Number(b));
+    if (kind === 'connection') connections++;
+    if (kind === 'dropped') onDropped?.();
   });
 });
+/** Closes every connection, so that a strategy starts on an empty pool. */
+const dropConnections = async () => {
+  await new Promise<void>((resolve) => {
+    onDropped = resolve;
+    child.stdin!.write('drop\n');
+  });
+  await sleep(300); // the client's pool sees the sockets close
+};
 
 // --- the client ---------------------------------------------------------------
 let requests = 0;
@@ -71,49 +149,59 @@ const rxWatching = (poll?: PollPolicy): Strategy => {
   };
 };
 
-const strategies: Array<[string, Strategy]> = [
-  ['rx-assistants `runs.watch`, default policy (1 s ×1.1 to 5 s)', rxWatching()],
-  [
-    'rx-assistants `runs.watch`, adaptive 250 ms ×1.5 to 2 s',
-    rxWatching(adaptivePoll({ initial: 250, factor: 1.5, max: 2000 })),
-  ],
-  [
-    'rx-assistants `runs.watch`, adaptive 100 ms ×1.5 to 1 s',
-    rxWatching(adaptivePoll({ initial: 100, factor: 1.5, max: 1000 })),
-  ],
-  [
-    'rx-assistants `runs.watch`, adaptive 500 ms ×1.2 to 1.5 s',
-    rxWatching(adaptivePoll({ initial: 500, factor: 1.2, max: 1500 })),
-  ],
-  [
-    'rx-assistants `runs.watch`, adaptive 800 ms ×1.15 to 4 s',
-    rxWatching(adaptivePoll({ initial: 800, factor: 1.15, max: 4000 })),
-  ],
-  [
-    'rx-assistants `runs.watch`, adaptive 500 ms ×2 to 5 s',
-    rxWatching(adaptivePoll({ initial: 500, factor: 2, max: 5000 })),
-  ],
-  ['rx-assistants `runs.watch`, fixed 1 s', rxWatching(1000)],
-  [
-    "rx-assistants `run`, transport 'stream'",
-    async (threadId) => {
-      const rx = rxAssistants(counted, { transport: 'stream' });
-      const event = await lastValueFrom(rx.run(threadId, { assistant_id: assistant.id }));
-      return { runId: (event.data as { id: string }).id, seenAt: epochNow() };
+const rxRun = (transport: Transport): Strategy => {
+  const rx = rxAssistants(counted, { transport });
+  return async (threadId) => {
+    const event = await lastValueFrom(rx.run(threadId, { assistant_id: assistant.id }));
+    return { runId: (event.data as { id: string }).id, seenAt: epochNow() };
+  };
+};
+
+/** Short names for the chart, beside the tables' full ones. */
+const strategies: Array<{ name: string; short: string; follow: Strategy }> = [
+  {
+    name: 'rx-assistants `runs.watch`, default policy (1.1 s, 300 ms to 2.9 s, then ×1.5 to 5 s)',
+    short: 'rx watch, default',
+    follow: rxWatching(),
+  },
+  {
+    name: 'rx-assistants `runs.watch`, previous default (at once, 1 s ×1.1 to 5 s)',
+    short: 'rx watch, previous default',
+    follow: rxWatching(
+      adaptivePoll({ first: 0, initial: 1000, growAfter: 0, factor: 1.1, max: 5000 }),
+    ),
+  },
+  {
+    name: 'rx-assistants `runs.watch`, fixed 1 s (first poll at once)',
+    short: 'rx watch, fixed 1 s',
+    follow: rxWatching(1000),
+  },
+  { name: "rx-assistants `run`, transport 'stream'", short: 'rx stream', follow: rxRun('stream') },
+  { name: "rx-assistants `run`, transport 'auto'", short: 'rx auto', follow: rxRun('auto') },
+  {
+    name: 'SDK `runs.stream(...).finalRun()`',
+    short: 'SDK stream',
+    follow: async (threadId) => {
+      const run = await counted.beta.threads.runs
+        .stream(threadId, { assistant_id: assistant.id })
+        .finalRun();
+      return { runId: run.id, seenAt: epochNow() };
     },
-  ],
-  [
-    'SDK `createAndPoll` (default interval)',
-    async (threadId) => {
+  },
+  {
+    name: 'SDK `createAndPoll` (default interval)',
+    short: 'SDK createAndPoll',
+    follow: async (threadId) => {
       const run = await counted.beta.threads.runs.createAndPoll(threadId, {
         assistant_id: assistant.id,
       });
       return { runId: run.id, seenAt: epochNow() };
     },
-  ],
-  [
-    'cookbook loop (retrieve every 0.5 s)',
-    async (threadId) => {
+  },
+  {
+    name: 'cookbook loop (retrieve every 0.5 s)',
+    short: 'cookbook 0.5 s loop',
+    follow: async (threadId) => {
       let run = await counted.beta.threads.runs.create(threadId, { assistant_id: assistant.id });
       while (!TERMINAL.has(run.status)) {
         await sleep(500);
@@ -121,15 +209,36 @@ const strategies: Array<[string, Strategy]> = [
       }
       return { runId: run.id, seenAt: epochNow() };
     },
-  ],
+  },
 ];
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
-const rows: string[] = [];
-for (const [name, follow] of strategies) {
-  if (only && !only.some((word) => name.includes(word))) continue;
+interface Result {
+  name: string;
+  short: string;
+  requests: number;
+  connections: number;
+  p50: number;
+  p95: number;
+  cpu: number;
+  heap: number;
+  wall: number;
+}
+
+async function measure(
+  { lo, hi }: { lo: number; hi: number },
+  { name, short, follow }: (typeof strategies)[number],
+): Promise<Result> {
+  const durationOf = (i: number) => Math.round(1000 * (lo + ((hi - lo) * i) / Math.max(1, N - 1)));
+  // A few short runs first, unmeasured, so that no strategy pays for compiling its code.
+  const warmUp = await Promise.all(
+    Array.from({ length: 5 }, () =>
+      setup.beta.threads.create({ messages: [{ role: 'user', content: 'duration: 50' }] }),
+    ),
+  );
+  await Promise.all(warmUp.map((thread) => follow(thread.id)));
   const threads = await Promise.all(
     Array.from({ length: N }, (_, i) =>
       setup.beta.threads.create({
@@ -137,36 +246,173 @@ for (const [name, follow] of strategies) {
       }),
     ),
   );
-  globalThis.gc?.();
+  await dropConnections();
+  gc();
   requests = 0;
-  const heapBase = process.memoryUsage().heapUsed;
-  let heapPeak = heapBase;
-  const sampler = setInterval(
-    () => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)),
-    10,
-  );
+  connections = 0;
+  const heapBase = heapUsed();
+  // 150 ms in, every run is in flight and none has ended: a full collection
+  // then leaves what the runs hold (its own CPU time is not counted).
+  let heapInFlight = 0;
+  let gcCpu = 0;
+  const probe = setTimeout(() => {
+    const before = process.cpuUsage();
+    gc();
+    heapInFlight = heapUsed() - heapBase;
+    const spent = process.cpuUsage(before);
+    gcCpu = spent.user + spent.system;
+  }, 150);
   const cpu = process.cpuUsage();
   const started = epochNow();
   const results = await Promise.all(threads.map((thread) => follow(thread.id)));
   const wall = epochNow() - started;
   const cpuUsed = process.cpuUsage(cpu);
-  clearInterval(sampler);
+  clearTimeout(probe);
+  const opened = connections;
   while (results.some((r) => !terminalAt.has(r.runId))) await sleep(10);
   const latencies = results
     .map((r) => Math.max(0, r.seenAt - terminalAt.get(r.runId)!))
     .sort((a, b) => a - b);
-  rows.push(
-    `| ${name} | ${(requests / N).toFixed(1)} | ${percentile(latencies, 50).toFixed(0)} | ${percentile(latencies, 95).toFixed(0)} | ${((cpuUsed.user + cpuUsed.system) / 1000 / N).toFixed(2)} | ${((heapPeak - heapBase) / 1024 / N).toFixed(1)} | ${(wall / 1000).toFixed(1)} |`,
-  );
-  process.stderr.write(`${rows.at(-1)}\n`);
+  return {
+    name,
+    short,
+    requests: requests / N,
+    connections: opened / N,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    cpu: (cpuUsed.user + cpuUsed.system - gcCpu) / 1000 / N,
+    heap: heapInFlight / 1024 / N,
+    wall: wall / 1000,
+  };
 }
 
-console.log(
-  `${N} concurrent runs per strategy, lasting 1 to 6 s (evenly spread); no poll hint from the server.\n`,
-);
-console.log(
-  '| strategy | requests / run | latency p50 (ms) | latency p95 (ms) | client CPU / run (ms) | peak heap / run (KiB) | wall (s) |',
-);
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
-for (const row of rows) console.log(row);
+const row = (r: Result) =>
+  `| ${r.name} | ${r.requests.toFixed(1)} | ${r.connections.toFixed(2)} | ${r.p50.toFixed(0)} | ${r.p95.toFixed(0)} | ${r.cpu.toFixed(2)} | ${r.heap.toFixed(1)} | ${r.wall.toFixed(1)} |`;
+
+// One batch of short runs first, unmeasured, so that the first strategy does not
+// pay for a cold client and a cold server.
+await measure({ lo: 0.05, hi: 0.05 }, strategies[0]!);
+
+const panels: Array<{ title: string; results: Result[] }> = [];
+for (const range of ranges) {
+  const title = `${N} concurrent runs per strategy, lasting ${seconds(range.lo)} to ${seconds(range.hi)} s (evenly spread); no poll hint from the server.`;
+  const results: Result[] = [];
+  for (const strategy of strategies) {
+    if (only && !only.some((word) => strategy.name.includes(word))) continue;
+    results.push(await measure(range, strategy));
+    process.stderr.write(`${row(results.at(-1)!)}\n`);
+  }
+  panels.push({ title: `${seconds(range.lo)}–${seconds(range.hi)} s runs, ${N} at once`, results });
+  console.log(`\n${title}\n`);
+  console.log(
+    '| strategy | requests / run | connections / run | latency p50 (ms) | latency p95 (ms) | client CPU / run (ms) | heap in flight / run (KiB) | wall (s) |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const result of results) console.log(row(result));
+}
 child.kill('SIGTERM');
+
+if (svgPath) {
+  writeFileSync(svgPath, chart(panels, new Date().toISOString().slice(0, 10)));
+  process.stderr.write(`chart written to ${svgPath}\n`);
+}
+
+// --- the chart ----------------------------------------------------------------
+
+/** Round numbers for an axis from 0 to at least `max`: about five ticks. */
+function ticks(max: number): number[] {
+  const raw = Math.max(max, 1) / 5;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw)!;
+  const count = Math.ceil(max / step);
+  return Array.from({ length: count + 1 }, (_, i) => Number((i * step).toPrecision(6)));
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * An SVG of detection latency (p50 as a dot, p95 as the top of a whisker)
+ * against requests per run, one panel per range of durations, one numbered
+ * point per strategy; the legend names the numbers.
+ */
+function chart(panels: Array<{ title: string; results: Result[] }>, date: string): string {
+  const panelWidth = 460;
+  const panelHeight = 330;
+  const margin = { left: 64, right: 16, top: 40, bottom: 48 };
+  const names = panels[0]?.results.map((r) => r.short) ?? [];
+  const legendHeight = 20 + 18 * Math.ceil(names.length / 2);
+  const width = panels.length * (panelWidth + margin.left + margin.right);
+  const height = panelHeight + margin.top + margin.bottom + legendHeight + 30;
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">When does the client see a run end, and at what cost? (no poll hint, ${date})</text>`,
+  ];
+  panels.forEach((panel, p) => {
+    const x0 = p * (panelWidth + margin.left + margin.right) + margin.left;
+    const y0 = margin.top + 20;
+    const xMax = Math.max(...panel.results.map((r) => r.requests)) * 1.08;
+    const yMax = Math.max(...panel.results.map((r) => r.p95)) * 1.05;
+    const xTicks = ticks(xMax);
+    const yTicks = ticks(yMax);
+    const xTop = xTicks.at(-1)!;
+    const yTop = yTicks.at(-1)!;
+    const sx = (v: number) => x0 + (v / xTop) * panelWidth;
+    const sy = (v: number) => y0 + panelHeight - (v / yTop) * panelHeight;
+    out.push(
+      `<text x="${x0 + panelWidth / 2}" y="${y0 - 10}" text-anchor="middle" font-size="13" font-weight="bold">${escapeXml(panel.title)}</text>`,
+    );
+    for (const t of yTicks) {
+      out.push(
+        `<line x1="${x0}" x2="${x0 + panelWidth}" y1="${sy(t)}" y2="${sy(t)}" stroke="#e5e5e5"/>`,
+        `<text x="${x0 - 6}" y="${sy(t) + 4}" text-anchor="end">${t}</text>`,
+      );
+    }
+    for (const t of xTicks) {
+      out.push(
+        `<line x1="${sx(t)}" x2="${sx(t)}" y1="${y0}" y2="${y0 + panelHeight}" stroke="#f0f0f0"/>`,
+        `<text x="${sx(t)}" y="${y0 + panelHeight + 16}" text-anchor="middle">${t}</text>`,
+      );
+    }
+    out.push(
+      `<line x1="${x0}" x2="${x0 + panelWidth}" y1="${y0 + panelHeight}" y2="${y0 + panelHeight}" stroke="#333"/>`,
+      `<line x1="${x0}" x2="${x0}" y1="${y0}" y2="${y0 + panelHeight}" stroke="#333"/>`,
+      `<text x="${x0 + panelWidth / 2}" y="${y0 + panelHeight + 36}" text-anchor="middle">HTTP requests per run (creation included)</text>`,
+      `<text transform="translate(${x0 - 48} ${y0 + panelHeight / 2}) rotate(-90)" text-anchor="middle">detection latency (ms): dot p50, whisker to p95</text>`,
+    );
+    // Points that would overlap share one label.
+    const labels: Array<{ x: number; y: number; numbers: number[] }> = [];
+    panel.results.forEach((r, i) => {
+      const x = sx(r.requests);
+      const color = PALETTE[i % PALETTE.length]!;
+      out.push(
+        `<line x1="${x}" x2="${x}" y1="${sy(r.p50)}" y2="${sy(r.p95)}" stroke="${color}" stroke-width="2"/>`,
+        `<line x1="${x - 5}" x2="${x + 5}" y1="${sy(r.p95)}" y2="${sy(r.p95)}" stroke="${color}" stroke-width="2"/>`,
+        `<circle cx="${x}" cy="${sy(r.p50)}" r="5" fill="${color}"><title>${escapeXml(r.name)}: ${r.requests.toFixed(1)} requests, p50 ${r.p50.toFixed(0)} ms, p95 ${r.p95.toFixed(0)} ms</title></circle>`,
+      );
+      const near = labels.find((l) => Math.abs(l.x - x) < 24 && Math.abs(l.y - sy(r.p50)) < 14);
+      if (near) near.numbers.push(i + 1);
+      else labels.push({ x, y: sy(r.p50), numbers: [i + 1] });
+    });
+    for (const label of labels) {
+      out.push(
+        `<text x="${label.x + 8}" y="${label.y - 6}" font-weight="bold">${label.numbers.join(', ')}</text>`,
+      );
+    }
+  });
+  const legendY = margin.top + 20 + panelHeight + margin.bottom + 10;
+  const perColumn = Math.ceil(names.length / 2);
+  names.forEach((name, i) => {
+    const column = Math.floor(i / perColumn);
+    const x = margin.left + column * (width / 2);
+    const y = legendY + 18 * (i % perColumn);
+    out.push(
+      `<circle cx="${x}" cy="${y - 4}" r="5" fill="${PALETTE[i % PALETTE.length]}"/>`,
+      `<text x="${x + 10}" y="${y}"><tspan font-weight="bold">${i + 1}</tspan> ${escapeXml(name)}</text>`,
+    );
+  });
+  out.push('</svg>', '');
+  return out.join('\n');
+}

@@ -2,6 +2,7 @@ import {
   concatMap,
   defer,
   EMPTY,
+  map,
   type Observable,
   repeat,
   type SchedulerLike,
@@ -44,6 +45,8 @@ export interface PollLoopConfig<V> {
   onTimeout?: () => unknown;
   /** Each emission polls again at once, aborting the poll in flight and resetting the backoff. */
   kick$?: Observable<unknown>;
+  /** The delay before the first poll, in ms (not after a kick). Default 0: at once. */
+  first?: number;
 }
 
 /**
@@ -51,7 +54,8 @@ export interface PollLoopConfig<V> {
  * scheduled only after the previous one has answered, so polls never overlap.
  *
  * It is built from rxjs's own operators, so that teardown is correct by
- * construction: a cycle polls at once and again after each delay (`repeat`
+ * construction: a cycle polls at once (the first one after `first`) and
+ * again after each delay (`repeat`
  * with a `timer` on the scheduler); a kick starts a new cycle (`switchMap`,
  * which aborts the poll in flight or the pending timer); `takeWhile` ends on
  * the done tick. Unsubscribing, even from inside `next`, stops everything: no
@@ -78,9 +82,13 @@ export function pollLoop<V>(config: PollLoopConfig<V>): Observable<V> {
           }),
         );
       });
+    const first = config.first ?? 0;
     return (config.kick$ ?? EMPTY).pipe(
-      startWith(undefined),
-      switchMap(cycle),
+      map(() => 0),
+      startWith(first),
+      switchMap((wait) =>
+        wait > 0 ? timer(wait, scheduler).pipe(concatMap(() => cycle())) : cycle(),
+      ),
       takeWhile((tick) => !tick.done, true),
       concatMap((tick) => tick.values),
     );

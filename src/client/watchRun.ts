@@ -3,7 +3,7 @@ import type { AssistantsBackend } from '../backend/AssistantsBackend';
 import { isTerminalStatus } from '../backend/runStatus';
 import type { Run } from '../backend/types';
 import { RunTimeoutError } from '../errors/RunTimeoutError';
-import type { PollPolicy } from './PollPolicy';
+import { firstPollDelay, type PollPolicy } from './PollPolicy';
 import type { RetryConfig } from './RetryPolicy';
 import { pollLoop, type PollTick } from './pollLoop';
 
@@ -55,6 +55,7 @@ export function pollRun<V>(
     timeout: config.timeout,
     onTimeout: () => new RunTimeoutError({ threadId, runId, timeout: config.timeout!, lastRun }),
     kick$,
+    first: firstPollDelay(config.poll),
     start: () => {
       const next = observe();
       lastRun = undefined;

@@ -5,7 +5,9 @@ import { Observable } from 'rxjs';
  * the SDK's `Stream` of server-sent events: one call per subscription with
  * its own `AbortController`, and the values `expand` makes of each item
  * (the item itself by default) emitted as it arrives. Unsubscribing aborts
- * the call and stops reading; nothing is emitted after that.
+ * the call and stops reading; nothing is emitted after that. A call that has
+ * ended (its iterable read to the end, or failed) is not aborted: there is
+ * nothing left to stop, and an abort costs an exception and its listeners.
  */
 export function fromAbortableIterable<T, R = T>(
   call: (signal: AbortSignal) => PromiseLike<AsyncIterable<T>>,
@@ -14,6 +16,7 @@ export function fromAbortableIterable<T, R = T>(
   return new Observable<R>((subscriber) => {
     const controller = new AbortController();
     const { signal } = controller;
+    let ended = false;
     void (async () => {
       try {
         const iterable = await call(signal);
@@ -23,11 +26,15 @@ export function fromAbortableIterable<T, R = T>(
             subscriber.next(value);
           }
         }
+        ended = true;
         if (!signal.aborted) subscriber.complete();
       } catch (error) {
+        ended = true;
         if (!signal.aborted) subscriber.error(error);
       }
     })();
-    return () => controller.abort();
+    return () => {
+      if (!ended) controller.abort();
+    };
   });
 }

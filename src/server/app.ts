@@ -3,7 +3,7 @@ import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { AssistantsBackend } from '../backend/AssistantsBackend';
-import { defaultPoll } from '../client/PollPolicy';
+import { adaptivePoll } from '../client/PollPolicy';
 import { bearerCheck } from './auth';
 import { bodyOfRequest, readJsonObject, readText } from './body';
 import { cors, originOf } from './cors';
@@ -100,7 +100,8 @@ export function buildApp(backend: AssistantsBackend, options: AppOptions = {}): 
   const streaming =
     backend.streaming ??
     pollingStreaming(backend, {
-      poll: defaultPoll,
+      // In process, the first poll costs nothing: the stream's first events come at once.
+      poll: adaptivePoll({ first: 0 }),
       scheduler: options.scheduler ?? asyncScheduler,
     });
   const streamOperations = streamOperationsOf(streaming);

@@ -77,8 +77,9 @@ describe('runs.watch', () => {
         cold('(a|)', { a: waiting }),
         cold('(a|)', { a: retrieval(runWith('completed')) }),
       ]);
-      // in_progress at 0; requires_action at 1000; then every 5000 ms while it waits.
-      expectObservable(rx.runs.watch('thread_1', 'run_1')).toBe('a 999ms b 14999ms (c|)', {
+      // The default policy: in_progress at 1100 (its first poll), requires_action
+      // 300 ms later, then every 5000 ms while it waits.
+      expectObservable(rx.runs.watch('thread_1', 'run_1')).toBe('1100ms a 299ms b 14999ms (c|)', {
         a: i.run,
         b: waiting.run,
         c: runWith('completed'),
@@ -116,18 +117,18 @@ describe('runs.watch', () => {
       const after = cold('(a|)', { a: i });
       const done = cold('(a|)', { a: retrieval(runWith('completed')) });
       const { rx } = clientPolling([...responses, changed, after, after, done]);
-      // Delays: 1000 × 1.1^n, rounded: 1000, 1100, 1210, 1331, 1464, 1611, 1772, 1949;
-      // then, after the change, 1000, 1100 and 1210 again.
-      const pollTimes = [0, 1000, 2100, 3310, 4641, 6105, 7716, 9488];
-      expectObservable(rx.runs.watch('thread_1', 'run_1')).toBe('a 11436ms b 3309ms (c|)', {
+      // The default policy: the first poll at 1100; 300 ms between polls for six
+      // unchanged ones, then ×1.5 (450, 675); after the change, 300 ms again.
+      const pollTimes = [1100, 1400, 1700, 2000, 2300, 2600, 2900, 3350];
+      expectObservable(rx.runs.watch('thread_1', 'run_1')).toBe('1100ms a 2924ms b 899ms (c|)', {
         a: q.run,
         b: i.run,
         c: runWith('completed'),
       });
       expectSubscriptions(same.subscriptions).toBe(pollTimes.map((t) => `${t}ms (^!)`));
-      expectSubscriptions(changed.subscriptions).toBe('11437ms (^!)');
-      expectSubscriptions(after.subscriptions).toBe(['12437ms (^!)', '13537ms (^!)']);
-      expectSubscriptions(done.subscriptions).toBe('14747ms (^!)');
+      expectSubscriptions(changed.subscriptions).toBe('4025ms (^!)');
+      expectSubscriptions(after.subscriptions).toBe(['4325ms (^!)', '4625ms (^!)']);
+      expectSubscriptions(done.subscriptions).toBe('4925ms (^!)');
     });
   });
 
@@ -136,11 +137,12 @@ describe('runs.watch', () => {
       const hinted = cold('(a|)', { a: retrieval(runWith('queued'), 40) });
       const done = cold('(a|)', { a: retrieval(runWith('completed')) });
       const { rx } = clientPolling([hinted, hinted, done]);
-      expectObservable(rx.runs.watch('thread_1', 'run_1')).toBe('a 79ms (b|)', {
+      // The first poll at the default policy's 1100 ms; then every 40 ms, as hinted.
+      expectObservable(rx.runs.watch('thread_1', 'run_1')).toBe('1100ms a 79ms (b|)', {
         a: runWith('queued'),
         b: runWith('completed'),
       });
-      expectSubscriptions(hinted.subscriptions).toBe(['(^!)', '40ms (^!)']);
+      expectSubscriptions(hinted.subscriptions).toBe(['1100ms (^!)', '1140ms (^!)']);
     });
   });
 
