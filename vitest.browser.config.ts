@@ -1,7 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-
-const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+import { packageBySources } from './vitest.config';
 
 /**
  * The browser tests (`npm run test:browser`): a real headless Chromium
@@ -14,13 +12,7 @@ const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta
 const TIMEOUT = 120_000;
 
 export default defineConfig({
-  // As in vitest.config.ts: the package by name is its sources.
-  resolve: {
-    alias: [
-      { find: /^rx-assistants$/, replacement: src('index.ts') },
-      { find: /^rx-assistants\/(local|server|testing)$/, replacement: src('$1/index.ts') },
-    ],
-  },
+  resolve: packageBySources,
   test: {
     name: 'browser',
     include: ['test/browser/**/*.browser.spec.ts'],

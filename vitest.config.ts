@@ -19,14 +19,16 @@ const endToEnd = [
 ];
 const E2E_TIMEOUT = 60_000;
 
+/** Tests and examples import the package by name; they run against the sources. */
+export const packageBySources = {
+  alias: [
+    { find: /^rx-assistants$/, replacement: src('index.ts') },
+    { find: /^rx-assistants\/(local|server|testing)$/, replacement: src('$1/index.ts') },
+  ],
+};
+
 export default defineConfig({
-  // Tests and examples import the package by name; they run against the sources.
-  resolve: {
-    alias: [
-      { find: /^rx-assistants$/, replacement: src('index.ts') },
-      { find: /^rx-assistants\/(local|server|testing)$/, replacement: src('$1/index.ts') },
-    ],
-  },
+  resolve: packageBySources,
   test: {
     // The summary reporter prints `N passed, N failed, N skipped` last, after coverage.
     reporters: ['default', './test/support/summaryReporter.ts'],
