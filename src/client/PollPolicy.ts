@@ -28,11 +28,13 @@ export type PollPolicy = number | PollFunction;
 /** Settings of {@link adaptivePoll}. */
 export interface AdaptivePollConfig {
   /**
-   * The delay before the first poll of a run (`runs.watch`, `runs.events`, and
-   * `run` or `ask` when they poll), in ms: a run just created is known to be
-   * working, so polling it at once would only spend a request (and, right
-   * after the creation's answer, a new connection). `0` polls at once; a kick
-   * (after tool outputs are submitted) always polls at once. Default 1100.
+   * The delay before the first poll of a run the client has just created
+   * (`runs.watch` and `runs.events` of the run its last create on the thread
+   * made, and `run` or `ask` when they poll), in ms: such a run is known to
+   * be working, so polling it at once would only spend a request (and, right
+   * after the creation's answer, a new connection). Any other run is polled
+   * at once, and so is every run with `0`; a kick (after tool outputs are
+   * submitted) always polls at once. Default 1100.
    */
   first?: number;
   /** The delay after a change, in ms, kept for `growAfter` unchanged polls. Default 300. */

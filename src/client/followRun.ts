@@ -75,7 +75,7 @@ export function followRun(
     };
 
     /** Polls the run from what was seen, submitting outputs on `requires_action`. */
-    const byPolling = (id: string): Observable<RunEvent> =>
+    const byPolling = (id: string, justCreated = false): Observable<RunEvent> =>
       defer(() => {
         const kick$ = new Subject<void>();
         const submit = (run: Run) =>
@@ -94,7 +94,7 @@ export function followRun(
           watching,
           threadId,
           id,
-          { ...watch, timeout: undefined },
+          { ...watch, timeout: undefined, justCreated },
           kick$,
           seen,
         ).pipe(
@@ -169,7 +169,7 @@ export function followRun(
       concatMap((run) => {
         created(run.thread_id);
         runId = run.id;
-        return byPolling(run.id);
+        return byPolling(run.id, true);
       }),
     );
     let events$: Observable<RunEvent>;

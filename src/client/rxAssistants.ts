@@ -169,11 +169,13 @@ function createClient(
       list: (threadId, query = {}) => paginate((q) => requests.runs.list(threadId, q), query),
       watch: (threadId, runId, options) => {
         const { watch, backend: watching } = watcher(options);
-        return watchRun(watching, threadId, runId, watch);
+        const justCreated = knownRuns.get(threadId) === runId;
+        return watchRun(watching, threadId, runId, { ...watch, justCreated });
       },
       events: (threadId, runId, options) => {
         const { watch, backend: watching } = watcher(options);
-        return pollRunEvents(watching, threadId, runId, watch);
+        const justCreated = knownRuns.get(threadId) === runId;
+        return pollRunEvents(watching, threadId, runId, { ...watch, justCreated });
       },
     },
     steps: {

@@ -24,6 +24,12 @@ export interface ResolvedWatchConfig {
   poll: PollPolicy;
   timeout?: number;
   scheduler: SchedulerLike;
+  /**
+   * Whether the run is one this client has just created, which is surely
+   * still working: then its first poll waits the policy's `first` delay.
+   * Another run is polled at once, so that its status shows without delay.
+   */
+  justCreated?: boolean;
 }
 
 /** Whether `next` differs from `previous` in what a status stream reports. */
@@ -55,7 +61,7 @@ export function pollRun<V>(
     timeout: config.timeout,
     onTimeout: () => new RunTimeoutError({ threadId, runId, timeout: config.timeout!, lastRun }),
     kick$,
-    first: firstPollDelay(config.poll),
+    first: config.justCreated ? firstPollDelay(config.poll) : 0,
     start: () => {
       const next = observe();
       lastRun = undefined;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { of } from 'rxjs';
 import { adaptivePoll, rxAssistants } from '../../src/client';
 import { defaultPoll, firstPollDelay } from '../../src/client/PollPolicy';
 import { fakeBackend, requiresAction, retrieval, runWith } from '../support/fixtures';
@@ -59,17 +60,32 @@ describe('the first poll of a run', () => {
       const done = cold('(a|)', { a: retrieval(runWith('completed')) });
       let calls = 0;
       const backend = fakeBackend({
-        runs: { retrieve: () => (calls++ < 2 ? working : done) },
+        runs: {
+          create: () => of(inProgress),
+          retrieve: () => (calls++ < 2 ? working : done),
+        },
       });
       const rx = rxAssistants(backend, {
         poll: adaptivePoll({ first: 30, initial: 10, growAfter: 0, factor: 2 }),
       });
+      rx.runs.create('thread_1', { assistant_id: 'asst_1' }).subscribe(); // run_1, just created
       expectObservable(rx.runs.watch('thread_1', 'run_1')).toBe('30ms a 29ms (b|)', {
         a: inProgress,
         b: runWith('completed'),
       });
       expectSubscriptions(working.subscriptions).toBe(['30ms (^!)', '40ms (^!)']);
       expectSubscriptions(done.subscriptions).toBe('60ms (^!)');
+    });
+  });
+
+  it('is at once for a run this client did not just create', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const done = cold('(a|)', { a: retrieval(runWith('completed')) });
+      const rx = rxAssistants(fakeBackend({ runs: { retrieve: () => done } }));
+      // Created elsewhere: its status is what the watcher wants to see, now.
+      expectObservable(rx.runs.watch('thread_1', 'run_1')).toBe('(a|)', {
+        a: runWith('completed'),
+      });
     });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Observable } from 'rxjs';
+import { of, type Observable } from 'rxjs';
 import { rxAssistants } from '../../src/client';
 import { RunTimeoutError } from '../../src/errors';
 import type { RunRetrieval } from '../../src/backend';
@@ -7,12 +7,17 @@ import type { RunStatus } from '../../src/backend/types';
 import { fakeBackend, requiresAction, retrieval, runWith } from '../support/fixtures';
 import { testScheduler } from '../support/scheduler';
 
-/** A client whose `runs.retrieve` answers with the given observables, one per poll (the last repeats). */
+/**
+ * A client whose `runs.retrieve` answers with the given observables, one per
+ * poll (the last repeats), for run_1, which the client has just created (so
+ * the policy's `first` applies).
+ */
 function clientPolling(responses: Array<Observable<RunRetrieval>>, poll?: number) {
   let calls = 0;
   const cancels: string[] = [];
   const backend = fakeBackend({
     runs: {
+      create: () => of(runWith('queued')),
       retrieve: () => responses[Math.min(calls++, responses.length - 1)]!,
       cancel: (_t, runId) => {
         cancels.push(runId);
@@ -20,8 +25,10 @@ function clientPolling(responses: Array<Observable<RunRetrieval>>, poll?: number
       },
     },
   });
+  const rx = rxAssistants(backend, poll === undefined ? {} : { poll });
+  rx.runs.create('thread_1', { assistant_id: 'asst_1' }).subscribe();
   return {
-    rx: rxAssistants(backend, poll === undefined ? {} : { poll }),
+    rx,
     cancels,
     polls: () => calls,
   };
