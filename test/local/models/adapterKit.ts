@@ -1,11 +1,31 @@
 import OpenAI, { APIError } from 'openai';
 import { asyncScheduler, config, lastValueFrom, toArray } from 'rxjs';
 import { afterEach, expect, it } from 'vitest';
+import type { RxAssistants } from '../../../src';
+import type { AssistantStreamEvent } from '../../../src/backend/types';
 import type { ModelAdapter, ModelEvent, ModelRequest } from '../../../src/local/ModelAdapter';
 import type { FakeEndpoint, FakeHttpError } from '../../support/fakeEndpoint';
 
 /** The context the runtime hands a model. */
 export const context = { scheduler: asyncScheduler };
+
+/**
+ * Asks `question` of an assistant created on `model` and collects the run's
+ * events up to the error that ends the stream (a run that completes fails the
+ * test).
+ */
+export async function askUntilError(rx: RxAssistants, model: string, question: string) {
+  const assistant = await lastValueFrom(rx.assistants.create({ model }));
+  const seen: AssistantStreamEvent[] = [];
+  const error = await new Promise<unknown>((resolve, reject) =>
+    rx.ask(assistant.id, question).subscribe({
+      next: (event) => seen.push(event),
+      error: resolve,
+      complete: () => reject(new Error('completed instead of failing')),
+    }),
+  );
+  return { seen, error };
+}
 
 /** A bare request; each test adds what it checks. */
 export const request = (extra: Partial<ModelRequest> = {}): ModelRequest => ({

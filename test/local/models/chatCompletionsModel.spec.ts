@@ -1,7 +1,6 @@
 import OpenAI, { APIError, BadRequestError, InternalServerError } from 'openai';
-import { lastValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { isRunEvent, rxAssistants, type AssistantStreamEvent } from '../../../src';
+import { isRunEvent, rxAssistants } from '../../../src';
 import { localBackend } from '../../../src/local';
 import {
   chatCompletionsModel,
@@ -9,7 +8,15 @@ import {
 } from '../../../src/local/models/chatCompletionsModel';
 import { startFakeChatServer, type FakeStream } from '../../support/fakeChatServer';
 import { startFakeEndpoint, type FakeEndpoint } from '../../support/fakeEndpoint';
-import { accumulate, adapterKit, clientOf, collect, failure, request } from './adapterKit';
+import {
+  accumulate,
+  adapterKit,
+  askUntilError,
+  clientOf,
+  collect,
+  failure,
+  request,
+} from './adapterKit';
 
 const { setup, track, itErrorsWithTheSdkErrors, itAbortsWhenUnsubscribed } = adapterKit<
   FakeStream,
@@ -329,16 +336,7 @@ describe('the embedded runtime on Chat Completions: a reply cut off', () => {
       const server = await cutOffServer(['Once upon', ' a'], finish);
       const model = chatCompletionsModel(clientOf(server));
       const rx = rxAssistants(localBackend({ model }), { poll: 5 });
-      const assistant = await lastValueFrom(rx.assistants.create({ model: 'gpt-4o-mini' }));
-
-      const seen: AssistantStreamEvent[] = [];
-      const error = await new Promise<unknown>((resolve, reject) =>
-        rx.ask(assistant.id, 'A story?').subscribe({
-          next: (event) => seen.push(event),
-          error: resolve,
-          complete: () => reject(new Error('completed instead of failing')),
-        }),
-      );
+      const { seen, error } = await askUntilError(rx, 'gpt-4o-mini', 'A story?');
 
       expect(error).toMatchObject({ name: 'RunIncompleteError' });
       const run = seen.filter(isRunEvent).at(-1)!.data;

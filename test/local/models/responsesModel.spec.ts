@@ -1,7 +1,7 @@
 import OpenAI, { BadRequestError, InternalServerError, RateLimitError } from 'openai';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { isRunEvent, rxAssistants, type AssistantStreamEvent } from '../../../src';
+import { isRunEvent, rxAssistants } from '../../../src';
 import { localBackend } from '../../../src/local';
 import {
   responsesModel,
@@ -11,7 +11,7 @@ import {
   startFakeResponsesServer,
   type FakeResponseStream,
 } from '../../support/fakeResponsesServer';
-import { accumulate, adapterKit, collect, failure, request } from './adapterKit';
+import { accumulate, adapterKit, askUntilError, collect, failure, request } from './adapterKit';
 
 const { setup, itErrorsWithTheSdkErrors, itAbortsWhenUnsubscribed } = adapterKit<
   FakeResponseStream,
@@ -459,16 +459,7 @@ describe('the embedded runtime on the Responses API: a response cut off', () => 
       end: 'incomplete',
     });
     const rx = rxAssistants(localBackend({ model: responsesModel(client) }), { poll: 5 });
-    const assistant = await lastValueFrom(rx.assistants.create({ model: 'gpt-4.1-mini' }));
-
-    const seen: AssistantStreamEvent[] = [];
-    const error = await new Promise<unknown>((resolve, reject) =>
-      rx.ask(assistant.id, 'A story?').subscribe({
-        next: (event) => seen.push(event),
-        error: resolve,
-        complete: () => reject(new Error('completed instead of failing')),
-      }),
-    );
+    const { seen, error } = await askUntilError(rx, 'gpt-4.1-mini', 'A story?');
 
     expect(error).toMatchObject({ name: 'RunIncompleteError' });
     const run = seen.filter(isRunEvent).at(-1)!.data;
