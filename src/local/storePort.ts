@@ -1,0 +1,131 @@
+import type { Observable } from 'rxjs';
+import type { Page } from '../backend/AssistantsBackend';
+import type { Assistant, Message, Run, RunStep, Thread } from '../backend/types';
+import { RxAssistantsError } from '../errors/RxAssistantsError';
+
+/** What the store keeps, by kind. */
+export interface StoredRecords {
+  assistant: Assistant;
+  thread: Thread;
+  message: Message;
+  run: Run;
+  step: RunStep;
+}
+
+/** The kinds of record the store keeps. */
+export type StoredKind = keyof StoredRecords;
+
+/** One write of a {@link AssistantsStore.write} batch. */
+export type StoreWrite =
+  | { [K in StoredKind]: { op: 'put'; kind: K; record: StoredRecords[K] } }[StoredKind]
+  | { op: 'delete'; kind: StoredKind; id: string }
+  /** Leases a run (stored in the same batch or before) to `owner` until `until`. */
+  | { op: 'lease'; lease: RunLease };
+
+/**
+ * Which records {@link AssistantsStore.list} returns, and which page of them.
+ * Without `limit`, every record that matches, in creation order (`order` and
+ * the cursors still apply).
+ */
+export interface StoreListQuery {
+  /** Only the messages or runs of this thread (`thread_id`), or the steps of this run (`run_id`). */
+  parentId?: string;
+  /** Only the messages written by this run (`run_id`): messages only. */
+  runId?: string;
+  /** 1 to 100; none: all. */
+  limit?: number;
+  /** By creation order; default `desc`, as the API's lists. */
+  order?: 'asc' | 'desc';
+  /** The page starts right after this record (in `order`). */
+  after?: string;
+  /** The page ends right before this record (in `order`); with only `before`, the `limit` records right before it. */
+  before?: string;
+}
+
+/** A run's execution claimed by one process until `until` (ms of the runtime's clock). */
+export interface RunLease {
+  runId: string;
+  owner: string;
+  until: number;
+}
+
+/** A remembered response to a request made with an `Idempotency-Key`. */
+export interface KeptResponse {
+  /** What the request was: its operation, path ids and params as JSON text. */
+  request: string;
+  response: unknown;
+  /** When it was kept, in ms of the runtime's clock. */
+  at: number;
+}
+
+/**
+ * A write would give a thread two runs that have not ended (`queued`,
+ * `in_progress`, `requires_action` or `cancelling`). The store refuses it
+ * whole; the runtime answers the API's 400.
+ */
+export class ActiveRunConflictError extends RxAssistantsError {
+  override readonly name = 'ActiveRunConflictError';
+  constructor(
+    readonly threadId: string,
+    /** The run that was refused. */
+    readonly runId: string,
+  ) {
+    super(`Thread ${threadId} already has an active run; run ${runId} was not stored.`);
+  }
+}
+
+/**
+ * Where the embedded runtime keeps assistants, threads, messages, runs and
+ * steps (the API objects themselves, by id), the responses of idempotent
+ * requests, and who executes which run.
+ *
+ * Every method returns a cold Observable: nothing happens until it is
+ * subscribed, then it emits one value and completes, or errors. The memory
+ * store emits synchronously, so the runtime runs whole in virtual time; a SQL
+ * store emits when the database answers.
+ *
+ * - `write` applies its writes in order, all or none. A `put` inserts a record
+ *   or replaces the one with its id; a replaced record keeps its place in the
+ *   creation order. A `delete` of a thread or run does not cascade: the
+ *   runtime deletes the children in the same batch. A batch that would leave
+ *   a thread with two runs that have not ended errors with
+ *   {@link ActiveRunConflictError} and changes nothing.
+ * - `list` returns one page of the records of a kind, in creation order
+ *   (`asc`) or its reverse (`desc`, the default). An `after` or `before` that
+ *   names no record of the list is a `BackendError` 400 for that `param`.
+ * - The runtime never mutates a record it put, and treats what `get` and
+ *   `list` return as read-only.
+ * - Leases: a run that has not ended is executed by the process that holds
+ *   its lease. The process that creates a run leases it in the batch that
+ *   stores it (a `lease` write). `claimRuns` takes runs that have not ended and whose lease is
+ *   free or expired (a process that died), `renewLeases` extends the leases
+ *   an owner still holds, `releaseLeases` hands them back.
+ */
+export interface AssistantsStore {
+  get<K extends StoredKind>(kind: K, id: string): Observable<StoredRecords[K] | undefined>;
+  list<K extends StoredKind>(kind: K, query?: StoreListQuery): Observable<Page<StoredRecords[K]>>;
+  write(writes: readonly StoreWrite[]): Observable<void>;
+
+  /** The response kept for `key`, if any and not older than `ttl` ms at `now`. */
+  keptResponse(key: string, now: number, ttl: number): Observable<KeptResponse | undefined>;
+  /**
+   * Keeps `entry` for `key` unless a response is already kept for it: emits
+   * the entry that is kept (the first one, if two processes raced).
+   */
+  keepResponse(key: string, entry: KeptResponse): Observable<KeptResponse>;
+
+  /**
+   * Leases up to `limit` runs that have not ended, whose lease is free or
+   * expired at `now`, to `owner` until `now + ttl`; emits their leases.
+   */
+  claimRuns(owner: string, now: number, ttl: number, limit: number): Observable<RunLease[]>;
+  /** Extends to `now + ttl` the leases `owner` still holds on `runIds`; emits the ids still held. */
+  renewLeases(
+    owner: string,
+    runIds: readonly string[],
+    now: number,
+    ttl: number,
+  ): Observable<string[]>;
+  /** Hands back `owner`'s leases on `runIds` (all of its leases without `runIds`). */
+  releaseLeases(owner: string, runIds?: readonly string[]): Observable<void>;
+}
