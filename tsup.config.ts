@@ -6,6 +6,7 @@ export default defineConfig([
       index: 'src/index.ts',
       local: 'src/local/index.ts',
       server: 'src/server/index.ts',
+      sql: 'src/sql/index.ts',
       testing: 'src/testing/index.ts',
     },
     format: ['esm', 'cjs'],

@@ -23,7 +23,7 @@ const E2E_TIMEOUT = 60_000;
 export const packageBySources = {
   alias: [
     { find: /^rx-assistants$/, replacement: src('index.ts') },
-    { find: /^rx-assistants\/(local|server|testing)$/, replacement: src('$1/index.ts') },
+    { find: /^rx-assistants\/(local|server|sql|testing)$/, replacement: src('$1/index.ts') },
   ],
 };
 

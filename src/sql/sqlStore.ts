@@ -1,0 +1,229 @@
+import type { Observable } from 'rxjs';
+import type { Page } from '../backend/AssistantsBackend';
+import { fromAbortable } from '../internal/fromAbortable';
+import {
+  ActiveRunConflictError,
+  type AssistantsStore,
+  type KeptResponse,
+  type RunLease,
+  type StoredKind,
+  type StoredRecords,
+  type StoreWrite,
+} from '../local/storePort';
+import { listStatement } from './listQuery';
+import { ACTIVE_STATUSES, migrate, ONE_ACTIVE_RUN } from './migrations';
+import { describe } from './pglite';
+import type { SqlDriver, SqlQuery } from './SqlDriver';
+import { SqlStoreError } from './SqlStoreError';
+import { putStatement, tables } from './tables';
+
+/** Options of {@link sqlStore}. */
+export interface SqlStoreOptions {
+  /**
+   * The Postgres schema that holds the store's tables, created if needed.
+   * Default `rx_assistants`. Lowercase letters, digits and `_`.
+   */
+  schema?: string;
+}
+
+/** An {@link AssistantsStore} in Postgres. */
+export interface SqlStore extends AssistantsStore {
+  /**
+   * Brings the schema up to date, as the store's first operation does anyway;
+   * emits the versions this store applied (none if the schema was current).
+   */
+  migrate(): Observable<number[]>;
+}
+
+/**
+ * The runtime's store in Postgres: PGlite in process (memory, a directory,
+ * IndexedDB) with `pglite(db)`, or a Postgres server with `pg(pool)`. Several
+ * runtimes can share one database: one run that has not ended per thread is a
+ * unique index, and runs are executed under leases.
+ *
+ * The schema is created, or brought up to date, on the store's first
+ * operation. Every method is a cold Observable; unsubscribing before the
+ * answer rolls back its transaction.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { PGlite } from '@electric-sql/pglite';
+ * import { pglite, sqlStore } from 'rx-assistants/sql';
+ *
+ * const store = sqlStore(pglite(new PGlite()));
+ * store.list('thread', { limit: 10 }).subscribe((page) => console.log(page.data));
+ * ```
+ *
+ * @param driver `pglite(db)`, `pg(pool)`, or another {@link SqlDriver}.
+ * @param options The schema to use.
+ */
+export function sqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): SqlStore {
+  if (typeof driver !== 'object' || driver === null || driver.dialect !== 'postgres') {
+    throw new SqlStoreError(
+      `sqlStore() takes a driver, pglite(db) or pg(pool), got ${describe(driver)}.`,
+    );
+  }
+  const schema = options.schema ?? 'rx_assistants';
+  if (typeof schema !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new SqlStoreError(
+      `Invalid schema ${JSON.stringify(schema)}: use lowercase letters, digits and _.`,
+    );
+  }
+  const s = `"${schema}"`;
+  let migrated: Promise<number[]> | undefined;
+  /** Migrates once per store (again after a failure), whoever subscribes first. */
+  const ready = () =>
+    (migrated ??= migrate(driver, schema).catch((error: unknown) => {
+      migrated = undefined;
+      throw error;
+    }));
+  const op = <T>(call: (signal: AbortSignal) => Promise<T>): Observable<T> =>
+    fromAbortable(async (signal) => {
+      await ready();
+      return call(signal);
+    });
+  const one = (sql: string, params: unknown[], signal: AbortSignal) =>
+    driver.query(sql, params, signal);
+
+  return {
+    migrate: () => fromAbortable(() => ready()),
+
+    get: <K extends StoredKind>(kind: K, id: string) =>
+      op(async (signal) => {
+        const rows = await one(
+          `select body from ${s}.${tables[kind].table} where id = $1`,
+          [id],
+          signal,
+        );
+        return rows[0]?.body as StoredRecords[K] | undefined;
+      }),
+
+    list: <K extends StoredKind>(kind: K, query = {}) =>
+      op(async (signal) => {
+        const statement = listStatement(s, kind, query);
+        return statement.page(await one(statement.sql, statement.params, signal)) as Page<
+          StoredRecords[K]
+        >;
+      }),
+
+    write: (writes) =>
+      op((signal) =>
+        driver.transaction(async (query) => {
+          for (const write of writes) await apply(s, query, write);
+        }, signal),
+      ),
+
+    keptResponse: (key, now, ttl) =>
+      op(async (signal) => {
+        const rows = await one(
+          `select request, response, kept_at from ${s}.kept_responses where key = $1 and $2::float8 - kept_at < $3::float8`,
+          [key, now, ttl],
+          signal,
+        );
+        return rows[0] && keptOf(rows[0]);
+      }),
+
+    keepResponse: (key, entry) =>
+      op((signal) =>
+        driver.transaction(async (query) => {
+          await query(
+            `insert into ${s}.kept_responses (key, request, response, kept_at) values ($1, $2, $3::jsonb, $4)
+             on conflict (key) do nothing`,
+            [key, entry.request, JSON.stringify(entry.response ?? null), entry.at],
+          );
+          const rows = await query(
+            `select request, response, kept_at from ${s}.kept_responses where key = $1`,
+            [key],
+          );
+          return keptOf(rows[0]!);
+        }, signal),
+      ),
+
+    claimRuns: (owner, now, ttl, limit) =>
+      op(async (signal) => {
+        const rows = await one(
+          `with free as (
+             select id from ${s}.runs
+             where status in ${ACTIVE_STATUSES} and (lease_owner is null or lease_until <= $2::float8)
+             order by seq limit $4 for update skip locked
+           ), claimed as (
+             update ${s}.runs r set lease_owner = $1, lease_until = $2::float8 + $3::float8
+             from free where r.id = free.id
+             returning r.seq, r.id, r.lease_owner, r.lease_until
+           )
+           select id, lease_owner, lease_until from claimed order by seq`,
+          [owner, now, ttl, limit],
+          signal,
+        );
+        return rows.map((row): RunLease => leaseOf(row));
+      }),
+
+    renewLeases: (owner, runIds, now, ttl) =>
+      op(async (signal) => {
+        if (runIds.length === 0) return [];
+        const rows = await one(
+          `update ${s}.runs set lease_until = $3::float8 + $4::float8
+           where lease_owner = $1 and id in (select jsonb_array_elements_text($2::jsonb))
+           returning id`,
+          [owner, JSON.stringify(runIds), now, ttl],
+          signal,
+        );
+        const held = new Set(rows.map((row) => row.id));
+        return runIds.filter((id) => held.has(id));
+      }),
+
+    releaseLeases: (owner, runIds) =>
+      op(async (signal) => {
+        await one(
+          `update ${s}.runs set lease_owner = null, lease_until = null
+           where lease_owner = $1 and ($2::jsonb is null or id in (select jsonb_array_elements_text($2::jsonb)))`,
+          [owner, runIds === undefined ? null : JSON.stringify(runIds)],
+          signal,
+        );
+      }),
+  };
+}
+
+/** Applies one write of a batch, inside its transaction. */
+async function apply(s: string, query: SqlQuery, write: StoreWrite): Promise<void> {
+  if (write.op === 'delete') {
+    await query(`delete from ${s}.${tables[write.kind].table} where id = $1`, [write.id]);
+  } else if (write.op === 'lease') {
+    const { runId, owner, until } = write.lease;
+    await query(`update ${s}.runs set lease_owner = $2, lease_until = $3 where id = $1`, [
+      runId,
+      owner,
+      until,
+    ]);
+  } else {
+    const { kind, record } = write;
+    const values = (tables[kind].values as (record: unknown) => unknown[])(record);
+    try {
+      await query(putStatement(s, kind), [record.id, ...values, JSON.stringify(record)]);
+    } catch (error) {
+      if (kind === 'run' && isViolationOf(error, ONE_ACTIVE_RUN)) {
+        throw new ActiveRunConflictError(String(values[0]), record.id);
+      }
+      throw error;
+    }
+  }
+}
+
+/** Whether `error` is Postgres's unique_violation (23505) of the index `name`. */
+function isViolationOf(error: unknown, name: string): boolean {
+  const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
+  return code === '23505' && constraint === name;
+}
+
+const keptOf = (row: Record<string, unknown>): KeptResponse => ({
+  request: String(row.request),
+  response: row.response,
+  at: Number(row.kept_at),
+});
+
+const leaseOf = (row: Record<string, unknown>): RunLease => ({
+  runId: String(row.id),
+  owner: String(row.lease_owner),
+  until: Number(row.lease_until),
+});
