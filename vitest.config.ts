@@ -38,8 +38,14 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.spec.ts'],
-          // test/browser: `npm run test:browser` (vitest.browser.config.ts), with Chromium.
-          exclude: [...configDefaults.exclude, ...endToEnd, 'test/browser/**'],
+          // test/browser: `npm run test:browser` (vitest.browser.config.ts), with Chromium;
+          // *.pg.spec.ts: `npm run test:pg` (vitest.pg.config.ts), with a Postgres server.
+          exclude: [
+            ...configDefaults.exclude,
+            ...endToEnd,
+            'test/browser/**',
+            'test/**/*.pg.spec.ts',
+          ],
           typecheck: {
             enabled: true,
             include: ['test/**/*.test-d.ts'],
