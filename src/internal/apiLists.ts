@@ -43,13 +43,27 @@ export function paginate<T extends { id: string }>(
   if (order !== 'asc' && order !== 'desc') {
     throw badRequest(`Invalid 'order': expected 'asc' or 'desc', got '${String(order)}'.`, 'order');
   }
-  const ordered = order === 'asc' ? [...items] : [...items].reverse();
+  return pageOf(items, { ...query, limit, order });
+}
+
+/**
+ * One page of `items` (given in creation order) for a query already checked:
+ * as {@link paginate}, but without `limit` every item in the window.
+ */
+export function pageOf<T extends { id: string }>(
+  items: readonly T[],
+  query: ListQuery = {},
+): Page<T> {
+  const ordered = query.order === 'asc' ? [...items] : [...items].reverse();
   const start = query.after === undefined ? 0 : cursorIndex(ordered, query.after, 'after') + 1;
   const end =
     query.before === undefined ? ordered.length : cursorIndex(ordered, query.before, 'before');
   const window = ordered.slice(start, Math.max(start, end));
+  const limit = query.limit ?? window.length;
   const backwards = query.before !== undefined && query.after === undefined;
-  const data = backwards ? window.slice(-limit) : window.slice(0, limit);
+  const data = backwards
+    ? window.slice(Math.max(0, window.length - limit))
+    : window.slice(0, limit);
   return {
     data,
     has_more: window.length > data.length,

@@ -1,0 +1,193 @@
+import { defer, type Observable, of } from 'rxjs';
+import { isTerminalStatus } from '../backend/runStatus';
+import type { Run } from '../backend/types';
+import { pageOf } from '../internal/apiLists';
+import {
+  ActiveRunConflictError,
+  type AssistantsStore,
+  type KeptResponse,
+  type RunLease,
+  type StoredKind,
+  type StoredRecords,
+  type StoreWrite,
+} from './storePort';
+
+/** Options of {@link memoryStore}. */
+export interface MemoryStoreOptions {
+  /** The most responses kept for idempotency keys; the oldest is forgotten first. Default 10,000. */
+  maxKeptResponses?: number;
+}
+
+/** The parent of each kind of record, if it has one: a thread's messages and runs, a run's steps. */
+const parentOf: { [K in StoredKind]: (record: StoredRecords[K]) => string | undefined } = {
+  assistant: () => undefined,
+  thread: () => undefined,
+  message: (message) => message.thread_id,
+  run: (run) => run.thread_id,
+  step: (step) => step.run_id,
+};
+
+/** One answer, computed when subscribed: the memory store's every method. */
+const answer = <T>(compute: () => T): Observable<T> => defer(() => of(compute()));
+
+type Tables = { [K in StoredKind]: Map<string, StoredRecords[K]> };
+
+/**
+ * The default store: everything in this process's memory, indexed by id and
+ * by parent. Each answer is emitted synchronously when subscribed, so the
+ * runtime runs whole in virtual time under `TestScheduler.run()`.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { localBackend, memoryStore } from 'rx-assistants/local';
+ *
+ * const store = memoryStore();
+ * const backend = localBackend({ store });
+ * // ...later: the threads the runtime knows, newest first.
+ * store.list('thread').subscribe((page) => console.log(page.data));
+ * ```
+ *
+ * @param options How many idempotent responses it keeps.
+ * @returns A new, empty store.
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): AssistantsStore {
+  const maxKept = options.maxKeptResponses ?? 10_000;
+  // Maps keep insertion order, and a replaced entry keeps its place: the creation order.
+  const tables: Tables = {
+    assistant: new Map(),
+    thread: new Map(),
+    message: new Map(),
+    run: new Map(),
+    step: new Map(),
+  };
+  const byParent = new Map<string, Set<string>>();
+  /** The run of each thread that has not ended. */
+  const activeRuns = new Map<string, string>();
+  const leases = new Map<string, RunLease>();
+  const kept = new Map<string, KeptResponse>();
+
+  const childrenKey = (kind: StoredKind, parentId: string) => `${kind}:${parentId}`;
+  const parentKey = <K extends StoredKind>(kind: K, record: StoredRecords[K]) => {
+    const parentId = parentOf[kind](record);
+    return parentId === undefined ? undefined : childrenKey(kind, parentId);
+  };
+
+  const put = <K extends StoredKind>(kind: K, record: StoredRecords[K]) => {
+    (tables[kind] as Map<string, StoredRecords[K]>).set(record.id, record);
+    const key = parentKey(kind, record);
+    if (key === undefined) return;
+    if (!byParent.has(key)) byParent.set(key, new Set());
+    byParent.get(key)!.add(record.id);
+  };
+  const remove = (kind: StoredKind, id: string) => {
+    const record = tables[kind].get(id);
+    if (!record) return;
+    tables[kind].delete(id);
+    const key = parentKey(kind, record);
+    if (key !== undefined) byParent.get(key)?.delete(id);
+    if (kind === 'run') leases.delete(id);
+  };
+
+  /** The thread's active run after `writes`, checked before any is applied: all or none. */
+  const checkActiveRuns = (writes: readonly StoreWrite[]) => {
+    const after = new Map<string, string | undefined>();
+    const activeOf = (threadId: string) =>
+      after.has(threadId) ? after.get(threadId) : activeRuns.get(threadId);
+    for (const write of writes) {
+      if (write.op === 'lease') continue;
+      if (write.kind !== 'run') continue;
+      const run =
+        write.op === 'put' ? (write.record as Run) : (tables.run.get(write.id) as Run | undefined);
+      if (!run) continue;
+      const active = activeOf(run.thread_id);
+      if (write.op === 'put' && !isTerminalStatus(run.status)) {
+        if (active !== undefined && active !== run.id) {
+          throw new ActiveRunConflictError(run.thread_id, run.id);
+        }
+        after.set(run.thread_id, run.id);
+      } else if (active === run.id) {
+        after.set(run.thread_id, undefined);
+      }
+    }
+    return after;
+  };
+
+  return {
+    get: (kind, id) => answer(() => tables[kind].get(id)),
+    list: (kind, query = {}) =>
+      answer(() => {
+        const records = tables[kind];
+        let items = [...records.values()];
+        if (query.parentId !== undefined) {
+          const ids = byParent.get(childrenKey(kind, query.parentId)) ?? [];
+          items = [...ids].flatMap((id) => records.get(id) ?? []);
+        }
+        if (query.runId !== undefined) {
+          const runId = query.runId;
+          items = items.filter((item) => 'run_id' in item && item.run_id === runId);
+        }
+        return pageOf(items, query);
+      }),
+    write: (writes) =>
+      answer(() => {
+        const active = checkActiveRuns(writes);
+        for (const write of writes) {
+          if (write.op === 'put') put(write.kind, write.record);
+          else if (write.op === 'delete') remove(write.kind, write.id);
+          else leases.set(write.lease.runId, write.lease);
+        }
+        for (const [threadId, runId] of active) {
+          if (runId === undefined) activeRuns.delete(threadId);
+          else activeRuns.set(threadId, runId);
+        }
+      }),
+
+    keptResponse: (key, now, ttl) =>
+      answer(() => {
+        const entry = kept.get(key);
+        if (entry && now - entry.at >= ttl) kept.delete(key);
+        else return entry;
+        return undefined;
+      }),
+    keepResponse: (key, entry) =>
+      answer(() => {
+        const first = kept.get(key);
+        if (first) return first;
+        kept.set(key, entry);
+        if (kept.size > maxKept) kept.delete(kept.keys().next().value!);
+        return entry;
+      }),
+
+    claimRuns: (owner, now, ttl, limit) =>
+      answer(() => {
+        const claimed: RunLease[] = [];
+        for (const runId of activeRuns.values()) {
+          if (claimed.length >= limit) break;
+          const held = leases.get(runId);
+          if (held && held.until > now) continue;
+          const lease = { runId, owner, until: now + ttl };
+          leases.set(runId, lease);
+          claimed.push(lease);
+        }
+        return claimed;
+      }),
+    renewLeases: (owner, runIds, now, ttl) =>
+      answer(() =>
+        runIds.filter((runId) => {
+          const held = leases.get(runId);
+          const threadId = tables.run.get(runId)?.thread_id;
+          const stillActive = threadId !== undefined && activeRuns.get(threadId) === runId;
+          if (held?.owner !== owner || !stillActive) return false;
+          leases.set(runId, { runId, owner, until: now + ttl });
+          return true;
+        }),
+      ),
+    releaseLeases: (owner, runIds) =>
+      answer(() => {
+        for (const runId of runIds ?? [...leases.keys()]) {
+          if (leases.get(runId)?.owner === owner) leases.delete(runId);
+        }
+      }),
+  };
+}
