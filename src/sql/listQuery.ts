@@ -1,7 +1,6 @@
 import type { Page } from '../backend/AssistantsBackend';
 import { badRequest } from '../internal/apiLists';
 import type { StoredKind, StoreListQuery } from '../local/storePort';
-import { SqlStoreError } from './SqlStoreError';
 import type { SqlRow } from './SqlDriver';
 import { tables } from './tables';
 
@@ -29,18 +28,18 @@ export function listStatement(s: string, kind: StoredKind, query: StoreListQuery
   }
   const spec = tables[kind];
   const params: unknown[] = [after ?? null, before ?? null];
-  const filter: string[] = [];
-  if (query.parentId !== undefined) {
-    if (!spec.parent) throw new SqlStoreError(`A list of ${kind}s takes no parentId.`);
-    params.push(query.parentId);
-    filter.push(`${spec.parent} = $${params.length}`);
+  const filter: Array<(alias: string) => string> = [];
+  // A kind without a parent (or a run) has no records of one.
+  for (const [column, id] of [
+    [spec.parent, query.parentId],
+    [spec.run, query.runId],
+  ] as const) {
+    if (id === undefined) continue;
+    params.push(id);
+    const param = `$${params.length}::text`;
+    filter.push((alias) => (column ? `${alias}.${column} = ${param}` : `${param} is null`));
   }
-  if (query.runId !== undefined) {
-    if (!spec.run) throw new SqlStoreError(`A list of ${kind}s takes no runId.`);
-    params.push(query.runId);
-    filter.push(`${spec.run} = $${params.length}`);
-  }
-  const where = (alias: string) => filter.map((f) => `and ${alias}.${f}`).join(' ');
+  const where = (alias: string) => filter.map((f) => `and ${f(alias)}`).join(' ');
   const table = `${s}.${spec.table}`;
   const cursor = (param: string) =>
     `(select seq from ${table} c where c.id = ${param} ${where('c')})`;

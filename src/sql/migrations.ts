@@ -67,6 +67,7 @@ export const migrations: ReadonlyArray<{
           response jsonb not null,
           kept_at double precision not null
         );
+        create index kept_responses_by_time on ${s}.kept_responses (kept_at);
       `,
   },
 ];

@@ -116,8 +116,13 @@ export function sqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): SqlS
 
     keptResponse: (key, now, ttl) =>
       op(async (signal) => {
+        // Forgets every response that is no longer fresh, so that its key can be kept anew.
         const rows = await one(
-          `select request, response, kept_at from ${s}.kept_responses where key = $1 and $2::float8 - kept_at < $3::float8`,
+          `with forgotten as (
+             delete from ${s}.kept_responses where kept_at <= $2::float8 - $3::float8
+           )
+           select request, response, kept_at from ${s}.kept_responses
+           where key = $1 and kept_at > $2::float8 - $3::float8`,
           [key, now, ttl],
           signal,
         );
@@ -164,7 +169,8 @@ export function sqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): SqlS
         if (runIds.length === 0) return [];
         const rows = await one(
           `update ${s}.runs set lease_until = $3::float8 + $4::float8
-           where lease_owner = $1 and id in (select jsonb_array_elements_text($2::jsonb))
+           where lease_owner = $1 and status in ${ACTIVE_STATUSES}
+             and id in (select jsonb_array_elements_text($2::jsonb))
            returning id`,
           [owner, JSON.stringify(runIds), now, ttl],
           signal,

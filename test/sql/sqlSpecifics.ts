@@ -101,6 +101,22 @@ export function sqlSpecifics(name: string, driver: () => SqlDriver, timeout = 60
       }
     });
 
+    it('refuses a limit outside 1 to 100 as the API does, though the runtime checks it first', async () => {
+      const store = sqlStore(driver(), { schema: schema() });
+      for (const limit of [0, 101, 2.5]) {
+        const refused = await lastValueFrom(store.list('thread', { limit })).catch((e) => e);
+        expect(refused).toMatchObject({ status: 400, param: 'limit' });
+      }
+    });
+
+    it('lists nothing of a kind by a parent or a run it does not have', async () => {
+      const store = sqlStore(driver(), { schema: schema() });
+      await answer(store.write([put('thread', thread('t1'))]));
+      expect((await answer(store.list('thread', { parentId: 't1' }))).data).toEqual([]);
+      expect((await answer(store.list('thread', { runId: 't1' }))).data).toEqual([]);
+      expect((await answer(store.list('thread', {}))).data).toEqual([thread('t1')]);
+    });
+
     it('keeps JSON values exactly, unicode and numbers alike', async () => {
       const store = sqlStore(driver(), { schema: schema() });
       const odd = {

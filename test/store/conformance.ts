@@ -136,6 +136,16 @@ function keptResponses(makeStore: MakeStore) {
       expect(await answer(store.keptResponse('k2', 1_000, 500))).toBeUndefined();
     });
 
+    it('forgets a response once it is no longer fresh, and then keeps the next one', async () => {
+      const store = await makeStore();
+      await answer(store.keepResponse('k', entry('old', 1_000)));
+      expect(await answer(store.keptResponse('k', 1_600, 500))).toBeUndefined();
+      expect(await answer(store.keepResponse('k', entry('new', 1_600)))).toEqual(
+        entry('new', 1_600),
+      );
+      expect(await answer(store.keptResponse('k', 1_700, 500))).toEqual(entry('new', 1_600));
+    });
+
     it('keeps exactly one of two racing responses for a key, and answers both with it', async () => {
       const store = await makeStore();
       const [a, b] = await Promise.all([

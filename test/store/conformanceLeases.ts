@@ -104,6 +104,9 @@ export function leases(makeStore: MakeStore) {
       expect(await claim(store, 'e', 3_000)).toEqual(['r2', 'r3']);
       await answer(store.releaseLeases('nobody'));
       expect(await claim(store, 'f', 3_000)).toEqual([]);
+      // A run that has ended is executed by no one: its lease is no longer renewed.
+      await answer(store.write([put('run', run('r4', 't4', 'completed'))]));
+      expect(await answer(store.renewLeases('a', ['r4'], 3_000, 2_000))).toEqual([]);
     });
   });
 }

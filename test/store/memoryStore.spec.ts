@@ -1,0 +1,4 @@
+import { memoryStore } from '../../src/local/memoryStore';
+import { storeConformance } from './conformance';
+
+storeConformance('memoryStore', () => memoryStore());
