@@ -26,7 +26,7 @@ export interface SqlStoreOptions {
   schema?: string;
 }
 
-/** An {@link AssistantsStore} in Postgres. */
+/** The embedded runtime's store (`AssistantsStore`) in Postgres. */
 export interface SqlStore extends AssistantsStore {
   /**
    * Brings the schema up to date, as the store's first operation does anyway;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as core from '../../src/index';
 import * as local from '../../src/local/index';
 import * as server from '../../src/server/index';
+import * as sql from '../../src/sql/index';
 import * as testing from '../../src/testing/index';
 
 // The values each entry point exports (types are not values and are not
@@ -55,6 +56,7 @@ const surface: Record<string, { module: object; names: string[] }> = {
     ],
   },
   'rx-assistants/server': { module: server, names: ['createApp', 'serve'] },
+  'rx-assistants/sql': { module: sql, names: ['SqlStoreError', 'pg', 'pglite', 'sqlStore'] },
   'rx-assistants/testing': { module: testing, names: ['createTestScheduler', 'timelineBackend'] },
 };
 

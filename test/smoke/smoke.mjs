@@ -25,6 +25,7 @@ const expected = {
     'memoryStore',
   ],
   'rx-assistants/server': ['serve', 'createApp'],
+  'rx-assistants/sql': ['sqlStore', 'pglite', 'pg', 'SqlStoreError'],
 };
 
 const check = `
