@@ -1,8 +1,12 @@
 import { PGlite } from '@electric-sql/pglite';
+import { lastValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pg, pglite, sqlStore, SqlStoreError } from '../../src/sql';
 import { storeConformance } from '../store/conformance';
-import { sqlSpecifics } from './sqlSpecifics';
+import { thread } from '../store/records';
+import { put } from '../store/support';
+import { pgliteAsPool } from './pgliteAsPool';
+import { spy, sqlSpecifics } from './sqlSpecifics';
 
 // One PGlite for the whole file (it takes seconds and about half a GB to
 // start); each test gets a schema of its own.
@@ -21,6 +25,44 @@ storeConformance(
   { timeout: 60_000 },
 );
 sqlSpecifics('PGlite in memory', () => pglite(db));
+
+// The pg() driver, over a one-connection pool of the same PGlite (no server needed).
+let pool: ReturnType<typeof pgliteAsPool>;
+beforeAll(() => {
+  pool = pgliteAsPool(db);
+});
+storeConformance(
+  'sqlStore through pg() over a one-connection pool',
+  () => sqlStore(pg(pool), { schema: `conformance_pool_${schemas++}` }),
+  { timeout: 60_000 },
+);
+sqlSpecifics('pg() over a one-connection pool', () => pg(pool));
+
+describe('pg() over a one-connection pool', { timeout: 60_000 }, () => {
+  it('gives the connection back and ends the transaction, however early one unsubscribes', async () => {
+    const { driver, seen } = spy(pg(pool));
+    const store = sqlStore(driver, { schema: 'unsubscribed' });
+    await lastValueFrom(store.migrate());
+    for (let stopAfter = 0; stopAfter < 4; stopAfter++) {
+      // Unsubscribed after `stopAfter` of its 4 inserts have answered (0: at once).
+      let answered = 0;
+      let stop = () => {};
+      seen.afterEach = () => ++answered === stopAfter && stop();
+      const finished = new Promise<void>((resolve) => (seen.settled = resolve));
+      const subscription = store
+        .write(['a', 'b', 'c', 'd'].map((id) => put('thread', thread(`t${stopAfter}_${id}`))))
+        .subscribe({ error: () => expect.fail('an unsubscribed write reports nothing') });
+      stop = () => subscription.unsubscribe();
+      if (stopAfter === 0) subscription.unsubscribe();
+      await finished;
+      expect(answered).toBe(stopAfter);
+      expect(pool.open).toBe(0);
+      expect(pool.unended).toBe(0);
+    }
+    seen.afterEach = () => {};
+    expect((await lastValueFrom(store.list('thread'))).data).toEqual([]);
+  });
+});
 
 describe('pglite() and pg()', () => {
   it('refuse what is not a PGlite or a pool, naming what they got', () => {

@@ -6,7 +6,12 @@ import { thread } from '../store/records';
 
 /** A driver that records the statements answered, and can run a hook after each one. */
 export function spy(driver: SqlDriver) {
-  const seen = { statements: [] as string[], afterEach: (_sql: string) => {} };
+  const seen = {
+    statements: [] as string[],
+    afterEach: (_sql: string) => {},
+    /** Called when a transaction has ended, committed or not. */
+    settled: () => {},
+  };
   const wrapped: SqlDriver = {
     dialect: 'postgres',
     query: async (sql, params, signal) => {
@@ -15,8 +20,8 @@ export function spy(driver: SqlDriver) {
       seen.afterEach(sql);
       return rows;
     },
-    transaction: (work, signal) =>
-      driver.transaction(
+    transaction: (work, signal) => {
+      const done = driver.transaction(
         (query) =>
           work(async (sql, params) => {
             const rows = await query(sql, params);
@@ -25,7 +30,13 @@ export function spy(driver: SqlDriver) {
             return rows;
           }),
         signal,
-      ),
+      );
+      done.then(
+        () => seen.settled(),
+        () => seen.settled(),
+      );
+      return done;
+    },
   };
   return { driver: wrapped, seen };
 }
