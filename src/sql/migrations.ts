@@ -52,6 +52,7 @@ export const migrations: ReadonlyArray<{
         create unique index ${ONE_ACTIVE_RUN} on ${s}.runs (thread_id)
           where status in ${ACTIVE_STATUSES};
         create index runs_not_ended on ${s}.runs (seq) where status in ${ACTIVE_STATUSES};
+        create index runs_expiring on ${s}.runs (expires_at) where status in ${ACTIVE_STATUSES};
         create index runs_by_lease_owner on ${s}.runs (lease_owner) where lease_owner is not null;
         create table ${s}.steps (
           seq bigint generated always as identity unique,

@@ -48,6 +48,22 @@ export function activeRuns(makeStore: MakeStore) {
       expect(page.data.filter((r) => notEnded.includes(r.status)).map((r) => r.id)).toEqual(['r4']);
     });
 
+    it('applies a batch in order: the old run must end before the new one starts', async () => {
+      const store = await makeStore();
+      await answer(store.write([put('run', run('r1', 't1'))]));
+      const error = await refusal(
+        lastValueFrom(
+          store.write([put('run', run('r2', 't1')), put('run', run('r1', 't1', 'completed'))]),
+        ),
+      );
+      expect(error).toMatchObject({ name: 'ActiveRunConflictError', threadId: 't1', runId: 'r2' });
+      expect((await answer(store.get('run', 'r1')))?.status).toBe('queued');
+      await answer(
+        store.write([put('run', run('r1', 't1', 'completed')), put('run', run('r2', 't1'))]),
+      );
+      expect((await answer(store.get('run', 'r2')))?.status).toBe('queued');
+    });
+
     it('refuses a whole batch: none of its writes are kept', async () => {
       const store = await makeStore();
       await answer(store.write([put('thread', thread('t1')), put('run', run('r1', 't1'))]));
