@@ -85,6 +85,8 @@ export function sqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): SqlS
     });
   const one = (sql: string, params: unknown[], signal: AbortSignal) =>
     driver.query(sql, params, signal);
+  const transaction = <T>(signal: AbortSignal, work: (query: SqlQuery) => Promise<T>) =>
+    driver.transaction(work, signal);
 
   return {
     migrate: () => fromAbortable(() => ready()),
@@ -145,10 +147,12 @@ export function sqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): SqlS
         }, signal),
       ),
 
+    // In a transaction, so that a claim whose subscriber has left is rolled back, not kept.
     claimRuns: (owner, now, ttl, limit) =>
       op(async (signal) => {
-        const rows = await one(
-          `with free as (
+        const rows = await transaction(signal, (query) =>
+          query(
+            `with free as (
              select id from ${s}.runs
              where status in ${ACTIVE_STATUSES} and (lease_owner is null or lease_until <= $2::float8)
              order by seq limit $4 for update skip locked
@@ -158,8 +162,8 @@ export function sqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): SqlS
              returning r.seq, r.id, r.lease_owner, r.lease_until
            )
            select id, lease_owner, lease_until from claimed order by seq`,
-          [owner, now, ttl, limit],
-          signal,
+            [owner, now, ttl, limit],
+          ),
         );
         return rows.map((row): RunLease => leaseOf(row));
       }),

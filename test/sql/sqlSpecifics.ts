@@ -2,7 +2,7 @@ import { lastValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type SqlDriver, sqlStore, SqlStoreError } from '../../src/sql';
 import { answer, put } from '../store/support';
-import { thread } from '../store/records';
+import { run, thread } from '../store/records';
 
 /** A driver that records the statements answered, and can run a hook after each one. */
 export function spy(driver: SqlDriver) {
@@ -102,6 +102,28 @@ export function sqlSpecifics(name: string, driver: () => SqlDriver, timeout = 60
       ]);
       await answer(store.write([put('thread', thread('t4'))]));
       expect((await answer(store.list('thread'))).data.map((t) => t.id)).toEqual(['t4']);
+    });
+
+    it('rolls back a claim unsubscribed once its runs were leased: another process gets them', async () => {
+      const { driver: counted, seen } = spy(driver());
+      const store = sqlStore(counted, { schema: schema() });
+      await answer(store.write([put('run', run('r1', 't1')), put('run', run('r2', 't2'))]));
+      const finished = new Promise<void>((resolve) => (seen.settled = resolve));
+      let stop = () => {};
+      seen.afterEach = () => stop();
+      const subscription = store.claimRuns('a', 1_000, 1_000, 10).subscribe({
+        next: () => expect.fail('an unsubscribed claim answers nothing'),
+        error: () => expect.fail('an unsubscribed claim reports nothing'),
+      });
+      stop = () => subscription.unsubscribe();
+      await finished;
+      seen.afterEach = () => {};
+      expect(seen.statements.at(-1)).toMatch(/update/);
+      const leases = await answer(store.claimRuns('b', 1_000, 1_000, 10));
+      expect(leases.map((lease) => [lease.runId, lease.owner])).toEqual([
+        ['r1', 'b'],
+        ['r2', 'b'],
+      ]);
     });
 
     it('refuses what is not a driver, a database or a schema name, with a typed error', () => {
