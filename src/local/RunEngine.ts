@@ -1,6 +1,6 @@
-import { EMPTY, isObservable, map, tap } from 'rxjs';
-import type { Observable, SchedulerLike, Subscription } from 'rxjs';
-import type { AssistantStreamEvent, Run } from '../backend/types';
+import { defer, EMPTY, forkJoin, isObservable, map, Subscription, tap } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { AssistantStreamEvent, Message, Run } from '../backend/types';
 import { CallIds } from './CallIds';
 import type { ModelAdapter, ModelEvent, ModelFinishReason, ModelMessage } from './ModelAdapter';
 import { checkCallsNamed, checkModelEvent, ModelEventError } from './modelEvents';
@@ -32,7 +32,7 @@ interface ActiveRun {
   writer: StepWriter;
   usage: RunUsage;
   status: RunStatusMachine;
-  /** The model's turn under way, if any. */
+  /** The model's turn under way (its reads, then the model's answer), if any. */
   turn?: Subscription;
   /** The run's earlier tool calls and outputs, for the next turns. */
   history: ModelMessage[];
@@ -68,13 +68,17 @@ export class RunEngine {
   private readonly callIds: CallIds;
 
   constructor(private readonly config: RunEngineConfig) {
-    this.callIds = new CallIds(config.runtime);
+    this.callIds = new CallIds(config.runtime.store, config.runtime.newId);
   }
 
-  /** Starts a run already stored as `queued`: it begins at once and expires after `expiresAfter`. */
+  /**
+   * Starts a run already stored as `queued`: it begins at once and expires
+   * after `expiresAfter`. If the store fails one of its writes, the run stops
+   * here (its events error), as it would if this process died.
+   */
   start(run: Run): void {
     const { runtime, scheduler, expiresAfter } = this.config;
-    const record = new RunRecorder(runtime, run.id);
+    const record = new RunRecorder(runtime.store, run, () => active.status.stop());
     const writer = new StepWriter(runtime, record, this.callIds);
     const usage = new RunUsage();
     const active: ActiveRun = {
@@ -109,29 +113,38 @@ export class RunEngine {
     return this.active.get(runId)?.record.events$ ?? EMPTY;
   }
 
-  /** The id of the thread's run that has not ended, if any. */
-  activeRunOf(threadId: string): string | undefined {
-    for (const active of this.active.values()) if (active.threadId === threadId) return active.id;
-    return undefined;
+  /**
+   * Moves an active run to `cancelling`, and to `cancelled` right after;
+   * emits the run once `cancelling` is stored.
+   *
+   * @param stored The run as the store has it.
+   */
+  cancel(stored: Run): Observable<Run> {
+    return this.once(stored, (active, run) => {
+      if (!active || run.status === 'cancelling') {
+        throw invalid(null, `Cannot cancel run with status '${run.status}'.`);
+      }
+      return active.status.cancel();
+    });
   }
 
-  /** Moves an active run to `cancelling`, and to `cancelled` right after. */
-  cancel(runId: string): Run {
-    const run = this.run(runId);
-    const active = this.active.get(runId);
-    if (!active || run.status === 'cancelling') {
-      throw invalid(null, `Cannot cancel run with status '${run.status}'.`);
-    }
-    return active.status.cancel();
+  /**
+   * Takes the outputs of a run in `requires_action` and queues its next turn;
+   * emits the run once `queued` is stored.
+   *
+   * @param stored The run as the store has it.
+   */
+  submit(stored: Run, toolOutputs: unknown): Observable<Run> {
+    return this.once(stored, (active, run) => {
+      if (!active || run.status !== 'requires_action') {
+        throw invalid(null, `Runs in status "${run.status}" do not accept tool outputs.`);
+      }
+      return this.takeOutputs(active, toolOutputs);
+    });
   }
 
-  /** Takes the outputs of a run in `requires_action` and queues its next turn. */
-  submit(runId: string, toolOutputs: unknown): Run {
-    const run = this.run(runId);
-    const active = this.active.get(runId);
-    if (!active || run.status !== 'requires_action') {
-      throw invalid(null, `Runs in status "${run.status}" do not accept tool outputs.`);
-    }
+  /** The outputs of `active`'s calls in its history, and its next turn queued. */
+  private takeOutputs(active: ActiveRun, toolOutputs: unknown): Run {
     const outputs = checkOutputs(toolOutputs, [...active.writer.callsByIndex.values()]);
     const calls = active.writer.completeToolCalls(outputs);
     active.history.push(
@@ -152,16 +165,47 @@ export class RunEngine {
     }
   }
 
-  /** One turn of a `queued` run: the model is asked, and its answer written as it streams. */
+  /**
+   * `act` on the run (this process's view of it if it runs here, else as
+   * stored), when subscribed; emits its result once the writes it made are
+   * stored.
+   */
+  private once(
+    stored: Run,
+    act: (active: ActiveRun | undefined, run: Run) => Run,
+  ): Observable<Run> {
+    return defer(() => {
+      const active = this.active.get(stored.id);
+      const run = act(active, active?.record.run() ?? stored);
+      return active!.record.flushed().pipe(map(() => run));
+    });
+  }
+
+  /**
+   * One turn of a `queued` run: the thread's messages are read, the model is
+   * asked, and its answer written as it streams.
+   */
   private turn(active: ActiveRun): void {
-    const run = this.run(active.id);
+    const run = active.record.run();
     if (run.status !== 'queued') return;
-    const request = modelRequestFor(
-      run,
-      this.config.runtime.store.list('message', run.thread_id),
-      active.history,
-      active.usage.total.completion,
+    const turn = (active.turn = new Subscription());
+    const messages = this.config.runtime.store.list('message', {
+      parentId: run.thread_id,
+      order: 'asc',
+    });
+    turn.add(
+      forkJoin([messages, this.callIds.ready()]).subscribe({
+        next: ([page]) => this.ask(active, turn, page.data),
+        error: (error: unknown) => active.status.fail(error),
+      }),
     );
+  }
+
+  /** Asks the model for its turn on the thread's `messages`, under `turn`. */
+  private ask(active: ActiveRun, turn: Subscription, messages: Message[]): void {
+    const run = active.record.run();
+    if (run.status !== 'queued') return;
+    const request = modelRequestFor(run, messages, active.history, active.usage.total.completion);
     const prompt = promptEstimate(request);
     if (run.max_prompt_tokens !== null && prompt > run.max_prompt_tokens) {
       return active.status.finish('incomplete', {
@@ -179,15 +223,17 @@ export class RunEngine {
         throw new ModelEventError('The model returned no Observable from respond.', answer$);
       }
       // A bad event, or a failure to record one, errors the turn: it fails this run alone.
-      active.turn = answer$
-        .pipe(
-          map(checkModelEvent),
-          tap({
-            next: (event) => this.onModelEvent(active, event),
-            complete: () => this.endTurn(active),
-          }),
-        )
-        .subscribe({ error: (error: unknown) => active.status.fail(error) });
+      turn.add(
+        answer$
+          .pipe(
+            map(checkModelEvent),
+            tap({
+              next: (event) => this.onModelEvent(active, event),
+              complete: () => this.endTurn(active),
+            }),
+          )
+          .subscribe({ error: (error: unknown) => active.status.fail(error) }),
+      );
     } catch (error) {
       active.status.fail(error);
     }
@@ -207,7 +253,7 @@ export class RunEngine {
     active.turn = undefined;
     const { writer, status } = active;
     const turn = active.usage.endTurn(writer.written);
-    const run = this.run(active.id);
+    const run = active.record.run();
     const used = active.usage.total.completion;
     const overLimit = run.max_completion_tokens !== null && used > run.max_completion_tokens;
     // Over the run's limit, or cut off by the model's own: the run ends incomplete, as the API's.
@@ -237,9 +283,5 @@ export class RunEngine {
     writer.openMessage();
     writer.closeMessage({ usage: turn });
     status.finish('completed');
-  }
-
-  private run(runId: string): Run {
-    return this.config.runtime.store.get('run', runId)!;
   }
 }

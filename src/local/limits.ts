@@ -3,8 +3,10 @@ export interface LocalLimits {
   /** How long after creation a run expires, in ms. Default 600 000 (10 minutes, as the API). */
   runExpiresAfter?: number;
   /**
-   * How many `Idempotency-Key`s are remembered at most; past that, the oldest
-   * is forgotten first. Default 10 000.
+   * How many `Idempotency-Key`s the default memory store remembers at most;
+   * past that, the oldest is forgotten first. Default 10 000. A store passed
+   * as `store` keeps its own count (`memoryStore({ maxKeptResponses })`); a
+   * SQL store keeps each key for `idempotencyTtl`.
    */
   idempotencyKeys?: number;
   /** How long an `Idempotency-Key` is remembered after its first response, in ms. Default 86 400 000 (24 h). */

@@ -1,5 +1,5 @@
 import type { Message, MessageContent, Run, RunStep } from '../backend/types';
-import type { AssistantsStore } from './store';
+import type { AssistantsStore } from './storePort';
 
 /** Why a message is incomplete, as the API says it. */
 export type IncompleteReason = NonNullable<Message['incomplete_details']>['reason'];
