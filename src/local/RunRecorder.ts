@@ -100,6 +100,12 @@ export class RunRecorder {
     return this.messages.get(messageId)!;
   }
 
+  /** Knows a step (and its message) already stored, as if it had written them. */
+  adopt(step: RunStep, message?: Message): void {
+    this.steps.set(step.id, step);
+    if (message) this.messages.set(message.id, message);
+  }
+
   /** Stores the run with `patch`; a new `status` is announced as `thread.run.<status>`. */
   updateRun(patch: Partial<Run>): Run {
     const run = (this.current = { ...this.current, ...patch });

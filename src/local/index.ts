@@ -2,7 +2,7 @@
  * `rx-assistants/local`: the embedded runtime. It runs the Assistants protocol
  * in process, with the API's semantics, on a pluggable model.
  */
-export { localBackend, type LocalBackendConfig } from './localBackend';
+export { localBackend, type LocalBackend, type LocalBackendConfig } from './localBackend';
 export type { LocalLimits } from './limits';
 export type { RunTiming } from './RunStatusMachine';
 export { memoryStore, type MemoryStoreOptions } from './memoryStore';

@@ -11,6 +11,12 @@ export interface LocalLimits {
   idempotencyKeys?: number;
   /** How long an `Idempotency-Key` is remembered after its first response, in ms. Default 86 400 000 (24 h). */
   idempotencyTtl?: number;
+  /**
+   * On a store that processes share: how long a run's lease lasts unless
+   * renewed, in ms (renewed every third of it). A process that stops has its
+   * runs taken up by another within this much time. Default 30 000.
+   */
+  runLeaseTtl?: number;
 }
 
 /**
@@ -34,6 +40,7 @@ export function limitsOf(limits: LocalLimits = {}): Required<LocalLimits> {
     runExpiresAfter: positiveLimit('runExpiresAfter', limits.runExpiresAfter ?? 600_000),
     idempotencyKeys: positiveLimit('idempotencyKeys', limits.idempotencyKeys ?? 10_000, true),
     idempotencyTtl: positiveLimit('idempotencyTtl', limits.idempotencyTtl ?? 86_400_000),
+    runLeaseTtl: positiveLimit('runLeaseTtl', limits.runLeaseTtl ?? 30_000),
   };
 }
 

@@ -1,39 +1,16 @@
-import { asyncScheduler, concatMap, defer, map, type Observable, type SchedulerLike } from 'rxjs';
-import type { AssistantsBackend, RequestOptions } from '../backend/AssistantsBackend';
+import { concatMap, defer, map, type Observable, of } from 'rxjs';
+import type { RequestOptions } from '../backend/AssistantsBackend';
 import type { Thread } from '../backend/types';
 import { notFound } from '../internal/apiLists';
-import { finders, omit } from './finders';
-import { idempotencyKeys, requestOf, type RequestParts } from './idempotency';
-import { randomId } from './ids';
-import { limitsOf, type LocalLimits } from './limits';
-import type { ModelAdapter } from './ModelAdapter';
-import { tutorModel } from './models/tutorModel';
-import type { Runtime } from './records';
+import { omit } from './finders';
+import { requestOf, type RequestParts } from './idempotency';
+import { type LocalBackend, type LocalBackendConfig, localRuntime } from './localRuntime';
 import { assistantFrom, messageFrom } from './requests';
-import { RunEngine } from './RunEngine';
-import type { RunTiming } from './RunStatusMachine';
 import { runStreams } from './runStreams';
-import { memoryStore } from './memoryStore';
-import { type AssistantsStore, putWrite, type StoredKind, type StoredRecords } from './storePort';
-import { threadsAndRuns } from './threadsAndRuns';
+import { putWrite, type StoredKind, type StoredRecords } from './storePort';
 import { fieldsOf, invalid, metadataField, stringField } from './validation';
 
-/** Configuration of {@link localBackend}. */
-export interface LocalBackendConfig {
-  /** The model of every run whose model name is not in `models`. Default {@link tutorModel}`()`. */
-  model?: ModelAdapter;
-  /** Models by the name a run (or its assistant) asks for, such as `{ 'gpt-4o': chatCompletionsModel(...) }`. */
-  models?: Record<string, ModelAdapter>;
-  /** The clock of every timestamp, delay and expiry. Default `asyncScheduler`. */
-  scheduler?: SchedulerLike;
-  /** Where objects are kept. Default {@link memoryStore}`()`. */
-  store?: AssistantsStore;
-  limits?: LocalLimits;
-  /** Makes ids (for tests); the default is random and unguessable. */
-  ids?: (prefix: string) => string;
-  /** How long runs wait in `queued` and `cancelling`, and when they expire. Default: no waits. */
-  timing?: RunTiming;
-}
+export type { LocalBackend, LocalBackendConfig } from './localRuntime';
 
 /**
  * The embedded runtime: the Assistants API in process, with its exact
@@ -66,32 +43,10 @@ export interface LocalBackendConfig {
  * @param config The model(s), scheduler, store and limits; all optional.
  * @returns A backend for `rxAssistants` (or `serve()`).
  */
-export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend {
-  const scheduler = config.scheduler ?? asyncScheduler;
-  const defaultModel = config.model ?? tutorModel();
-  const limits = limitsOf(config.limits);
-  const store = config.store ?? memoryStore({ maxKeptResponses: limits.idempotencyKeys });
-  const expiresAfter = limits.runExpiresAfter;
-  const keys = idempotencyKeys({
-    store,
-    ttl: limits.idempotencyTtl,
-    now: () => scheduler.now(),
-  });
-  const runtime: Runtime = {
-    store,
-    now: () => Math.floor(scheduler.now() / 1000),
-    newId: config.ids ?? randomId,
-  };
-  const engine = new RunEngine({
-    runtime,
-    scheduler,
-    expiresAfter,
-    modelFor: (run) => config.models?.[run.model] ?? defaultModel,
-    ...(config.timing && { timing: config.timing }),
-  });
-  const found = finders(store);
-  const { find, thread, runOf, messageOf, page } = found;
-  const writes = threadsAndRuns({ runtime, scheduler, engine, finders: found, expiresAfter });
+export function localBackend(config: LocalBackendConfig = {}): LocalBackend {
+  const parts = localRuntime(config);
+  const { store, runtime, engine, keys, writes, leases } = parts;
+  const { find, thread, runOf, messageOf, page } = parts.finders;
   const { createThread, deleteThread, refuseIfActive } = writes;
 
   /** Stores `record`, then emits it. */
@@ -123,6 +78,12 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
     thread(threadId).pipe(concatMap(() => refuseIfActive(threadId)));
 
   return {
+    close: () =>
+      defer(() => {
+        if (leases) return leases.close();
+        for (const runId of engine.held()) engine.drop(runId);
+        return of(undefined);
+      }),
     assistants: {
       create: (params, options) =>
         write(options, ['assistants.create', params], () =>
@@ -237,7 +198,7 @@ export function localBackend(config: LocalBackendConfig = {}): AssistantsBackend
           ),
         ),
     },
-    streaming: runStreams({ store, engine, keys, finders: found, writes }),
+    streaming: runStreams({ store, engine, keys, finders: parts.finders, writes }),
     steps: {
       retrieve: (threadId, runId, stepId) =>
         runOf(threadId, runId).pipe(

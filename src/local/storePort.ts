@@ -138,6 +138,12 @@ export class ActiveRunConflictError extends RxAssistantsError {
  *   an owner still holds, `releaseLeases` hands them back.
  */
 export interface AssistantsStore {
+  /**
+   * Whether other processes may use this store at the same time (a SQL
+   * store). The runtime then leases the runs it executes, renews the leases,
+   * and takes up the runs of processes that stopped.
+   */
+  readonly shared?: boolean;
   get<K extends StoredKind>(kind: K, id: string): Observable<StoredRecords[K] | undefined>;
   list<K extends StoredKind>(kind: K, query?: StoreListQuery): Observable<Page<StoredRecords[K]>>;
   write(writes: readonly StoreWrite[]): Observable<void>;

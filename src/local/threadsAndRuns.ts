@@ -17,6 +17,8 @@ export interface ThreadsAndRunsConfig {
   finders: Finders;
   /** How long after creation a run expires, in ms. */
   expiresAfter: number;
+  /** On a store that processes share: the write that leases a new run to this process. */
+  leaseWrite?(runId: string): StoreWrite;
 }
 
 /**
@@ -100,7 +102,7 @@ export function threadsAndRuns(config: ThreadsAndRunsConfig): ThreadsAndRuns {
 
   /** Stores `writes` and starts `run`; a second active run on its thread is the API's 400. */
   const startRun = (run: Run, writes: StoreWrite[]) =>
-    store.write(writes).pipe(
+    store.write(config.leaseWrite ? [...writes, config.leaseWrite(run.id)] : writes).pipe(
       catchError((error: unknown) => {
         throw error instanceof ActiveRunConflictError ? alreadyActive(run.thread_id) : error;
       }),
