@@ -13,6 +13,7 @@ const endToEnd = [
   'test/project/**/*.spec.ts',
   'test/chaos/**/*.spec.ts',
   'test/docs/migrating.spec.ts',
+  'test/docs/pages.spec.ts',
   'test/local/chatRuntime.spec.ts',
   'test/local/models/chatCompletionsModel.spec.ts',
   'test/local/models/responsesModel.spec.ts',
