@@ -13,11 +13,15 @@ const endToEnd = [
   'test/project/**/*.spec.ts',
   'test/chaos/**/*.spec.ts',
   'test/docs/migrating.spec.ts',
+  'test/docs/pages.spec.ts',
   'test/local/chatRuntime.spec.ts',
   'test/local/models/chatCompletionsModel.spec.ts',
   'test/local/models/responsesModel.spec.ts',
 ];
 const E2E_TIMEOUT = 60_000;
+
+/** Tests that load zone.js, as Angular apps that keep it do, against a loopback server. */
+const zoneJs = ['test/zone/**/*.spec.ts'];
 
 /** Tests and examples import the package by name; they run against the sources. */
 export const packageBySources = {
@@ -39,11 +43,24 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.spec.ts'],
           // test/browser: `npm run test:browser` (vitest.browser.config.ts), with Chromium.
-          exclude: [...configDefaults.exclude, ...endToEnd, 'test/browser/**'],
+          exclude: [...configDefaults.exclude, ...endToEnd, ...zoneJs, 'test/browser/**'],
           typecheck: {
             enabled: true,
             include: ['test/**/*.test-d.ts'],
           },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'zone',
+          include: zoneJs,
+          // zone.js replaces global Promise, timers and EventTarget: each file
+          // runs in a child process of its own, so that its patches end with it.
+          pool: 'forks',
+          isolate: true,
+          testTimeout: E2E_TIMEOUT,
+          hookTimeout: E2E_TIMEOUT,
         },
       },
       {
