@@ -13,11 +13,15 @@ const endToEnd = [
   'test/project/**/*.spec.ts',
   'test/chaos/**/*.spec.ts',
   'test/docs/migrating.spec.ts',
+  'test/docs/pages.spec.ts',
   'test/local/chatRuntime.spec.ts',
   'test/local/models/chatCompletionsModel.spec.ts',
   'test/local/models/responsesModel.spec.ts',
 ];
 const E2E_TIMEOUT = 60_000;
+
+/** Tests that load zone.js, as Angular apps that keep it do, against a loopback server. */
+const zoneJs = ['test/zone/**/*.spec.ts'];
 
 /** Tests and examples import the package by name; they run against the sources. */
 export const packageBySources = {
@@ -43,6 +47,7 @@ export default defineConfig({
           exclude: [
             ...configDefaults.exclude,
             ...endToEnd,
+            ...zoneJs,
             'test/browser/**',
             'test/**/*.pg.spec.ts',
           ],
@@ -50,6 +55,19 @@ export default defineConfig({
             enabled: true,
             include: ['test/**/*.test-d.ts'],
           },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'zone',
+          include: zoneJs,
+          // zone.js replaces global Promise, timers and EventTarget: each file
+          // runs in a child process of its own, so that its patches end with it.
+          pool: 'forks',
+          isolate: true,
+          testTimeout: E2E_TIMEOUT,
+          hookTimeout: E2E_TIMEOUT,
         },
       },
       {

@@ -11,8 +11,7 @@
 import { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import { map, timer } from 'rxjs';
-import type { Run } from '../src/backend/types';
+import { map, tap, timer } from 'rxjs';
 import { localBackend, memoryStore, type AssistantsStore, type ModelAdapter } from '../src/local';
 import { serve } from '../src/server';
 
@@ -36,14 +35,19 @@ function reportingStore(): AssistantsStore {
   const reported = new Set<string>();
   return {
     ...store,
-    put: (kind, record) => {
-      store.put(kind, record);
-      const run = record as Run;
-      if (kind === 'run' && TERMINAL.has(run.status) && !reported.has(run.id)) {
-        reported.add(run.id);
-        process.stdout.write(`terminal ${run.id} ${epochNow().toFixed(1)}\n`);
-      }
-    },
+    write: (writes) =>
+      store.write(writes).pipe(
+        tap(() => {
+          for (const write of writes) {
+            if (write.op !== 'put' || write.kind !== 'run') continue;
+            const run = write.record;
+            if (TERMINAL.has(run.status) && !reported.has(run.id)) {
+              reported.add(run.id);
+              process.stdout.write(`terminal ${run.id} ${epochNow().toFixed(1)}\n`);
+            }
+          }
+        }),
+      ),
   };
 }
 

@@ -8,6 +8,11 @@ import { Observable } from 'rxjs';
  * the call and stops reading; nothing is emitted after that. A call that has
  * ended (its iterable read to the end, or failed) is not aborted: there is
  * nothing left to stop, and an abort costs an exception and its listeners.
+ *
+ * It reads with `then`, never `await` or `for await`: a native `await` drops
+ * zone.js's current zone (Angular's), so the items would arrive outside it;
+ * and the call's answer is never adopted by another promise, since zone.js
+ * adopts the SDK's Promise subclass as `null`.
  */
 export function fromAbortableIterable<T, R = T>(
   call: (signal: AbortSignal) => PromiseLike<AsyncIterable<T>>,
@@ -17,22 +22,38 @@ export function fromAbortableIterable<T, R = T>(
     const controller = new AbortController();
     const { signal } = controller;
     let ended = false;
-    void (async () => {
-      try {
-        const iterable = await call(signal);
-        for await (const item of iterable) {
-          for (const value of expand(item)) {
-            if (signal.aborted) return;
+    const fail = (error: unknown) => {
+      ended = true;
+      if (!signal.aborted) subscriber.error(error);
+    };
+    /** Closes the iterable read no further, as `for await` would on `return`. */
+    const stop = (items: AsyncIterator<T>) => {
+      items.return?.().then(undefined, () => undefined);
+    };
+    const read = (items: AsyncIterator<T>): void => {
+      items
+        .next()
+        .then((result) => {
+          if (result.done) {
+            ended = true;
+            if (!signal.aborted) subscriber.complete();
+            return;
+          }
+          for (const value of expand(result.value)) {
+            if (signal.aborted) return stop(items);
             subscriber.next(value);
           }
-        }
-        ended = true;
-        if (!signal.aborted) subscriber.complete();
-      } catch (error) {
-        ended = true;
-        if (!signal.aborted) subscriber.error(error);
-      }
-    })();
+          read(items);
+        })
+        .then(undefined, fail);
+    };
+    try {
+      call(signal)
+        .then((iterable) => read(iterable[Symbol.asyncIterator]()))
+        .then(undefined, fail);
+    } catch (error) {
+      fail(error);
+    }
     return () => {
       if (!ended) controller.abort();
     };

@@ -1,14 +1,14 @@
-import { EMPTY, isObservable, map, tap } from 'rxjs';
-import type { Observable, SchedulerLike, Subscription } from 'rxjs';
-import type { AssistantStreamEvent, Run } from '../backend/types';
+import { concatMap, defer, EMPTY, forkJoin, map, of } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { AssistantStreamEvent, Message, Run } from '../backend/types';
 import { CallIds } from './CallIds';
-import type { ModelAdapter, ModelEvent, ModelFinishReason, ModelMessage } from './ModelAdapter';
-import { checkCallsNamed, checkModelEvent, ModelEventError } from './modelEvents';
-import { modelRequestFor } from './modelRequest';
-import { builtinToolsOf, type Runtime, unsupportedToolError } from './records';
+import type { ModelAdapter, ModelMessage } from './ModelAdapter';
+import type { Runtime } from './records';
+import { type Resumption, resumptionOf } from './resumption';
 import { RunRecorder } from './RunRecorder';
 import { immediateTiming, RunStatusMachine, type RunTiming } from './RunStatusMachine';
-import { promptEstimate, RunUsage } from './RunUsage';
+import { type ActiveRun, RunTurns } from './RunTurns';
+import { RunUsage } from './RunUsage';
 import { StepWriter } from './StepWriter';
 import { checkOutputs } from './toolOutputs';
 import { invalid } from './validation';
@@ -22,22 +22,6 @@ export interface RunEngineConfig {
   expiresAfter: number;
   /** How long runs wait in `queued` and `cancelling`. Default `immediateTiming`. */
   timing?: RunTiming;
-}
-
-/** A run that has not ended: its parts, and what the engine keeps for its next turns. */
-interface ActiveRun {
-  id: string;
-  threadId: string;
-  record: RunRecorder;
-  writer: StepWriter;
-  usage: RunUsage;
-  status: RunStatusMachine;
-  /** The model's turn under way, if any. */
-  turn?: Subscription;
-  /** The run's earlier tool calls and outputs, for the next turns. */
-  history: ModelMessage[];
-  /** Why the model says the turn under way ended, if it said. */
-  finishReason?: ModelFinishReason;
 }
 
 /**
@@ -66,24 +50,86 @@ interface ActiveRun {
 export class RunEngine {
   private readonly active = new Map<string, ActiveRun>();
   private readonly callIds: CallIds;
+  private readonly turns: RunTurns;
 
   constructor(private readonly config: RunEngineConfig) {
-    this.callIds = new CallIds(config.runtime);
+    const { runtime, scheduler, modelFor } = config;
+    this.callIds = new CallIds(runtime.store, runtime.newId);
+    this.turns = new RunTurns({ store: runtime.store, callIds: this.callIds, scheduler, modelFor });
   }
 
-  /** Starts a run already stored as `queued`: it begins at once and expires after `expiresAfter`. */
+  /**
+   * Starts a run already stored as `queued`: it begins at once and expires
+   * after `expiresAfter`. If the store fails one of its writes, the run stops
+   * here (its events error), as it would if this process died.
+   */
   start(run: Run): void {
+    this.activate(run).status.start();
+  }
+
+  /**
+   * Takes up a run that has not ended and whose process stopped (its lease
+   * is now this process's): its turn under way is redone, and it goes on, or
+   * ends if it was cancelling or its time is up. Emits once it is under way.
+   */
+  resume(run: Run): Observable<void> {
+    const { store } = this.config.runtime;
+    return store.list('step', { parentId: run.id, order: 'asc' }).pipe(
+      concatMap(({ data: steps }) => {
+        const open = steps.flatMap(({ status, step_details: details }) =>
+          status === 'in_progress' && details.type === 'message_creation'
+            ? [details.message_creation.message_id]
+            : [],
+        );
+        return forkJoin([of(steps), ...open.map((id) => store.get('message', id))]);
+      }),
+      concatMap(([steps, ...found]) => {
+        const messages = new Map<string, Message>();
+        for (const message of found) if (message) messages.set(message.id, message);
+        const resumption = resumptionOf(run, steps, messages);
+        const undone = resumption.undo.length > 0 ? store.write(resumption.undo) : of(undefined);
+        return undone.pipe(map(() => this.takeUp(run, resumption)));
+      }),
+    );
+  }
+
+  /** The ids of the runs this process executes. */
+  held(): string[] {
+    return [...this.active.keys()];
+  }
+
+  /** Stops a run here, silently (another process took it up, or this one shuts down). */
+  drop(runId: string): void {
+    this.active.get(runId)?.status.stop();
+  }
+
+  /** Goes on with a run taken up, as its {@link Resumption} says. */
+  private takeUp(run: Run, resumption: Resumption): void {
+    if (this.active.has(run.id)) return;
+    const active = this.activate(run, resumption);
+    for (const { step, message } of resumption.adopt) active.writer.adopt(step, message);
+    const { scheduler, expiresAfter } = this.config;
+    const expiresIn =
+      run.expires_at === null ? expiresAfter : run.expires_at * 1000 - scheduler.now();
+    if (run.status === 'cancelling') active.status.finish('cancelled');
+    else if (expiresIn <= 0) active.status.finish('expired');
+    else active.status.start(expiresIn);
+  }
+
+  /** The parts of an active run, known to the engine from now on. */
+  private activate(run: Run, resumption?: Resumption): ActiveRun {
     const { runtime, scheduler, expiresAfter } = this.config;
-    const record = new RunRecorder(runtime, run.id);
+    const record = new RunRecorder(runtime.store, run, () => active.status.stop());
     const writer = new StepWriter(runtime, record, this.callIds);
-    const usage = new RunUsage();
+    const usage = new RunUsage(resumption?.usage);
     const active: ActiveRun = {
       id: run.id,
       threadId: run.thread_id,
       record,
       writer,
       usage,
-      history: [],
+      history: resumption?.history ?? [],
+      resumed: resumption !== undefined,
       status: new RunStatusMachine({
         runtime,
         scheduler,
@@ -92,7 +138,7 @@ export class RunEngine {
         record,
         writer,
         usage,
-        turn: () => this.turn(active),
+        turn: () => this.turns.turn(active),
         stopTurn: () => {
           active.turn?.unsubscribe();
           active.turn = undefined;
@@ -101,7 +147,7 @@ export class RunEngine {
       }),
     };
     this.active.set(run.id, active);
-    active.status.start();
+    return active;
   }
 
   /** The events of an active run from now on (deltas included); empty for an ended run. */
@@ -109,29 +155,38 @@ export class RunEngine {
     return this.active.get(runId)?.record.events$ ?? EMPTY;
   }
 
-  /** The id of the thread's run that has not ended, if any. */
-  activeRunOf(threadId: string): string | undefined {
-    for (const active of this.active.values()) if (active.threadId === threadId) return active.id;
-    return undefined;
+  /**
+   * Moves an active run to `cancelling`, and to `cancelled` right after;
+   * emits the run once `cancelling` is stored.
+   *
+   * @param stored The run as the store has it.
+   */
+  cancel(stored: Run): Observable<Run> {
+    return this.once(stored, (active, run) => {
+      if (!active || run.status === 'cancelling') {
+        throw invalid(null, `Cannot cancel run with status '${run.status}'.`);
+      }
+      return active.status.cancel();
+    });
   }
 
-  /** Moves an active run to `cancelling`, and to `cancelled` right after. */
-  cancel(runId: string): Run {
-    const run = this.run(runId);
-    const active = this.active.get(runId);
-    if (!active || run.status === 'cancelling') {
-      throw invalid(null, `Cannot cancel run with status '${run.status}'.`);
-    }
-    return active.status.cancel();
+  /**
+   * Takes the outputs of a run in `requires_action` and queues its next turn;
+   * emits the run once `queued` is stored.
+   *
+   * @param stored The run as the store has it.
+   */
+  submit(stored: Run, toolOutputs: unknown): Observable<Run> {
+    return this.once(stored, (active, run) => {
+      if (!active || run.status !== 'requires_action') {
+        throw invalid(null, `Runs in status "${run.status}" do not accept tool outputs.`);
+      }
+      return this.takeOutputs(active, toolOutputs);
+    });
   }
 
-  /** Takes the outputs of a run in `requires_action` and queues its next turn. */
-  submit(runId: string, toolOutputs: unknown): Run {
-    const run = this.run(runId);
-    const active = this.active.get(runId);
-    if (!active || run.status !== 'requires_action') {
-      throw invalid(null, `Runs in status "${run.status}" do not accept tool outputs.`);
-    }
+  /** The outputs of `active`'s calls in its history, and its next turn queued. */
+  private takeOutputs(active: ActiveRun, toolOutputs: unknown): Run {
     const outputs = checkOutputs(toolOutputs, [...active.writer.callsByIndex.values()]);
     const calls = active.writer.completeToolCalls(outputs);
     active.history.push(
@@ -152,94 +207,19 @@ export class RunEngine {
     }
   }
 
-  /** One turn of a `queued` run: the model is asked, and its answer written as it streams. */
-  private turn(active: ActiveRun): void {
-    const run = this.run(active.id);
-    if (run.status !== 'queued') return;
-    const request = modelRequestFor(
-      run,
-      this.config.runtime.store.list('message', run.thread_id),
-      active.history,
-      active.usage.total.completion,
-    );
-    const prompt = promptEstimate(request);
-    if (run.max_prompt_tokens !== null && prompt > run.max_prompt_tokens) {
-      return active.status.finish('incomplete', {
-        incomplete_details: { reason: 'max_prompt_tokens' },
-      });
-    }
-    const started = active.status.beginTurn() ?? run;
-    active.usage.startTurn(prompt);
-    active.finishReason = undefined;
-    try {
-      const answer$: unknown = this.config
-        .modelFor(run)
-        .respond(request, { scheduler: this.config.scheduler, run: started });
-      if (!isObservable(answer$)) {
-        throw new ModelEventError('The model returned no Observable from respond.', answer$);
-      }
-      // A bad event, or a failure to record one, errors the turn: it fails this run alone.
-      active.turn = answer$
-        .pipe(
-          map(checkModelEvent),
-          tap({
-            next: (event) => this.onModelEvent(active, event),
-            complete: () => this.endTurn(active),
-          }),
-        )
-        .subscribe({ error: (error: unknown) => active.status.fail(error) });
-    } catch (error) {
-      active.status.fail(error);
-    }
-  }
-
-  private onModelEvent(active: ActiveRun, event: ModelEvent): void {
-    if (event.type === 'usage') {
-      active.usage.report({ prompt: event.promptTokens, completion: event.completionTokens });
-    } else if (event.type === 'finish') {
-      active.finishReason = event.reason;
-    } else {
-      active.writer.write(event);
-    }
-  }
-
-  private endTurn(active: ActiveRun): void {
-    active.turn = undefined;
-    const { writer, status } = active;
-    const turn = active.usage.endTurn(writer.written);
-    const run = this.run(active.id);
-    const used = active.usage.total.completion;
-    const overLimit = run.max_completion_tokens !== null && used > run.max_completion_tokens;
-    // Over the run's limit, or cut off by the model's own: the run ends incomplete, as the API's.
-    if (overLimit || active.finishReason === 'length') {
-      return status.finish('incomplete', {
-        incomplete_details: { reason: 'max_completion_tokens' },
-      });
-    }
-    if (active.finishReason === 'content_filter') {
-      return status.finish('incomplete', { incomplete_details: {} }, 'content_filter');
-    }
-    const calls = [...writer.callsByIndex.values()];
-    if (calls.length > 0) {
-      checkCallsNamed(writer.callsByIndex);
-      // A call of a built-in tool the run declares (and no function of that name): not run here.
-      const functions = new Set(
-        run.tools.flatMap((tool) => (tool.type === 'function' ? [tool.function.name] : [])),
-      );
-      const builtin = builtinToolsOf(run).find((tool) =>
-        calls.some((call) => call.name === tool && !functions.has(tool)),
-      );
-      if (builtin) return status.finish('failed', { last_error: unsupportedToolError(builtin) });
-      // Text written after the calls is a message of its own, complete before the run waits.
-      if (writer.hasOpenMessage) writer.closeMessage({});
-      return status.requireAction(calls);
-    }
-    writer.openMessage();
-    writer.closeMessage({ usage: turn });
-    status.finish('completed');
-  }
-
-  private run(runId: string): Run {
-    return this.config.runtime.store.get('run', runId)!;
+  /**
+   * `act` on the run (this process's view of it if it runs here, else as
+   * stored), when subscribed; emits its result once the writes it made are
+   * stored.
+   */
+  private once(
+    stored: Run,
+    act: (active: ActiveRun | undefined, run: Run) => Run,
+  ): Observable<Run> {
+    return defer(() => {
+      const active = this.active.get(stored.id);
+      const run = act(active, active?.record.run() ?? stored);
+      return active!.record.flushed().pipe(map(() => run));
+    });
   }
 }

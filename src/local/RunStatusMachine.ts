@@ -109,10 +109,14 @@ export class RunStatusMachine {
     return this.over;
   }
 
-  /** Starts a run stored as `queued`: it expires after `expiresAfter`, and its first turn waits. */
-  start(): void {
-    this.expireIn(this.config.expiresAfter);
-    this.scheduleTurn();
+  /**
+   * Starts a run stored as `queued` (or taken up from a process that
+   * stopped): it expires in `expiresIn` ms, and its next turn waits, unless
+   * it waits for tool outputs.
+   */
+  start(expiresIn = this.config.expiresAfter): void {
+    this.expireIn(expiresIn);
+    if (this.config.record.run().status !== 'requires_action') this.scheduleTurn();
   }
 
   /** `queued → in_progress`, as a turn begins; `undefined` (and nothing done) if not queued. */

@@ -30,9 +30,14 @@ export const promptEstimate = (request: ModelRequest): number =>
  */
 export class RunUsage {
   /** The run's tokens so far, over its ended turns. */
-  readonly total: TokenCounts = { prompt: 0, completion: 0 };
+  readonly total: TokenCounts;
   private reported?: TokenCounts;
   private estimate = 0;
+
+  /** @param before The tokens of the run's turns before this process took it up. */
+  constructor(before: TokenCounts = { prompt: 0, completion: 0 }) {
+    this.total = { ...before };
+  }
 
   /** A turn begins, with its prompt estimated at `prompt` tokens. */
   startTurn(prompt: number): void {

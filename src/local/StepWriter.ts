@@ -1,41 +1,27 @@
-import type { Message, Run, RunStep, ToolCall } from '../backend/types';
+import type { Message, RunStep, ToolCall } from '../backend/types';
 import type { CallIds } from './CallIds';
 import type { ModelEvent, ModelToolCall } from './ModelAdapter';
-import { newMessage, newStep, stepEnd, stepError, stepUsage } from './records';
-import type { IncompleteReason, Runtime } from './records';
+import {
+  functionCallsOf,
+  newMessage,
+  newStep,
+  stepEnd,
+  stepError,
+  stepUsage,
+  textOf,
+} from './records';
+import type { MessageEnd, OpenEnd, Runtime } from './records';
 import type { RunRecorder } from './RunRecorder';
-import type { TokenCounts } from './RunUsage';
-
-/** How the open message ends: `completed` unless a `reason` says why it is incomplete. */
-export interface MessageEnd {
-  reason?: IncompleteReason;
-  /** How its `message_creation` step ends; default `completed`. */
-  step?: RunStep['status'];
-  error?: Run['last_error'];
-  /** The turn's tokens, on a step that completes the run. */
-  usage?: TokenCounts;
-}
-
-/** How whatever is still open ends when the run ends. */
-export interface OpenEnd {
-  /** The open message's end, if one is open. */
-  message: MessageEnd;
-  /** How an open `tool_calls` step ends. */
-  toolStep: RunStep['status'];
-  error?: Run['last_error'];
-}
 
 /**
  * The writer of one run's messages and steps, from its model's events, in the
  * API's shapes and order:
- *
  * - text opens a `message_creation` step and an assistant message, which
  *   grows with each delta (`thread.message.delta`);
  * - a tool call piece closes the open message, opens a `tool_calls` step if
  *   none is open, and adds to its call (`thread.run.step.delta`);
  * - the message closes `completed` (or `incomplete`, with why), the calls
  *   complete with their outputs, and what is open ends with the run.
- *
  * ## Example
  *
  * ```ts
@@ -72,6 +58,20 @@ export class StepWriter {
 
   get hasOpenMessage(): boolean {
     return this.messageId !== undefined;
+  }
+
+  /** Takes up the step (and its message) the run left open when its process stopped. */
+  adopt(step: RunStep, message?: Message): void {
+    this.record.adopt(step, message);
+    const details = step.step_details;
+    if (details.type === 'message_creation' && message) {
+      this.messageId = message.id;
+      this.messageStepId = step.id;
+      this.text = textOf(message.content);
+    } else if (details.type === 'tool_calls') {
+      this.toolStepId = step.id;
+      for (const [index, call] of functionCallsOf(details.tool_calls)) this.calls.set(index, call);
+    }
   }
 
   /** Writes a text delta or a tool call piece. */

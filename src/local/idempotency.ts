@@ -1,21 +1,15 @@
+import { concatMap, defer, map, type Observable, of } from 'rxjs';
 import { BackendError } from '../errors/BackendError';
+import type { AssistantsStore } from './storePort';
 import { checkDepth } from './validation';
 
-/** How many idempotency keys are kept, and for how long. */
+/** Where idempotent responses are kept, and for how long. */
 export interface IdempotencyConfig {
-  /** The most keys kept; the oldest is forgotten first. */
-  maxKeys: number;
+  store: AssistantsStore;
   /** How long a key is kept after its first response, in ms of `now()`. */
   ttl: number;
   /** The clock, in ms: the backend's `scheduler.now()`. */
   now: () => number;
-}
-
-/** A remembered request: what it was, what it answered, when. */
-interface Entry {
-  request: string;
-  response: unknown;
-  at: number;
 }
 
 /**
@@ -23,7 +17,9 @@ interface Entry {
  * them: the same key with the same request (compared as JSON text) answers
  * the first response again, without acting; the same key with another
  * request is a 409 (`idempotency_key_reused`). Only successes are kept: a
- * request that failed had no effect, so repeating it acts again.
+ * request that failed had no effect, so repeating it acts again. The
+ * responses are kept in the store, so that they outlive the process with a
+ * durable store.
  */
 export interface IdempotencyKeys {
   /**
@@ -32,49 +28,46 @@ export interface IdempotencyKeys {
    *
    * @param key The request's `Idempotency-Key`; none (or `''`): just `act()`.
    * @param request What the request is: its operation, path ids and params as JSON text.
-   * @param act Makes the request; kept if it returns, forgotten if it throws.
+   * @param act Makes the request; kept if it emits, forgotten if it errors.
    */
-  once<T>(key: string | undefined, request: string, act: () => T): T;
+  once<T>(key: string | undefined, request: string, act: () => Observable<T>): Observable<T>;
 }
 
 /**
- * A new, empty {@link IdempotencyKeys}: up to `maxKeys` keys, each for `ttl` ms.
+ * The {@link IdempotencyKeys} of a store: each key for `ttl` ms.
  *
  * ## Example
  *
  * ```ts
+ * import { of } from 'rxjs';
  * import { idempotencyKeys } from 'src/local/idempotency';
+ * import { memoryStore } from 'rx-assistants/local';
  *
- * const keys = idempotencyKeys({ maxKeys: 10_000, ttl: 86_400_000, now: () => 0 });
- * const create = () => ({ id: Math.random().toString(36) });
- * const a = keys.once('k1', '["threads.create",{}]', create);
- * const b = keys.once('k1', '["threads.create",{}]', create); // the same object as a
+ * const keys = idempotencyKeys({ store: memoryStore(), ttl: 86_400_000, now: () => 0 });
+ * const create = () => of({ id: Math.random().toString(36) });
+ * keys.once('k1', '["threads.create",{}]', create).subscribe(console.log);
+ * keys.once('k1', '["threads.create",{}]', create).subscribe(console.log); // the same object
  * ```
  */
-export function idempotencyKeys({ maxKeys, ttl, now }: IdempotencyConfig): IdempotencyKeys {
-  // In insertion order, which (one ttl for all) is also the order of expiry.
-  const entries = new Map<string, Entry>();
-  const forgetExpired = (time: number) => {
-    for (const [key, entry] of entries) {
-      if (time - entry.at < ttl) return;
-      entries.delete(key);
-    }
-  };
-
+export function idempotencyKeys({ store, ttl, now }: IdempotencyConfig): IdempotencyKeys {
   return {
-    once<T>(key: string | undefined, request: string, act: () => T): T {
-      if (key === undefined || key === '') return act();
-      forgetExpired(now());
-      const kept = entries.get(key);
-      if (kept) {
-        if (kept.request !== request) throw reused(key);
-        return kept.response as T;
-      }
-      const response = act();
-      entries.set(key, { request, response, at: now() });
-      if (entries.size > maxKeys) entries.delete(entries.keys().next().value!);
-      return response;
-    },
+    once: <T>(key: string | undefined, request: string, act: () => Observable<T>) =>
+      defer(() => {
+        if (key === undefined || key === '') return act();
+        return store.keptResponse(key, now(), ttl).pipe(
+          concatMap((kept) => {
+            if (kept) {
+              if (kept.request !== request) throw reused(key);
+              return of(kept.response as T);
+            }
+            return act().pipe(
+              concatMap((response) =>
+                store.keepResponse(key, { request, response, at: now() }).pipe(map(() => response)),
+              ),
+            );
+          }),
+        );
+      }),
   };
 }
 

@@ -2,10 +2,21 @@
  * `rx-assistants/local`: the embedded runtime. It runs the Assistants protocol
  * in process, with the API's semantics, on a pluggable model.
  */
-export { localBackend, type LocalBackendConfig } from './localBackend';
+export { localBackend, type LocalBackend, type LocalBackendConfig } from './localBackend';
 export type { LocalLimits } from './limits';
 export type { RunTiming } from './RunStatusMachine';
-export { memoryStore, type AssistantsStore, type StoredKind, type StoredRecords } from './store';
+export { memoryStore, type MemoryStoreOptions } from './memoryStore';
+export {
+  ActiveRunConflictError,
+  putWrite,
+  type AssistantsStore,
+  type KeptResponse,
+  type RunLease,
+  type StoredKind,
+  type StoredRecords,
+  type StoreListQuery,
+  type StoreWrite,
+} from './storePort';
 export type {
   ModelAdapter,
   ModelContext,

@@ -3,12 +3,20 @@ export interface LocalLimits {
   /** How long after creation a run expires, in ms. Default 600 000 (10 minutes, as the API). */
   runExpiresAfter?: number;
   /**
-   * How many `Idempotency-Key`s are remembered at most; past that, the oldest
-   * is forgotten first. Default 10 000.
+   * How many `Idempotency-Key`s the default memory store remembers at most;
+   * past that, the oldest is forgotten first. Default 10 000. A store passed
+   * as `store` keeps its own count (`memoryStore({ maxKeptResponses })`); a
+   * SQL store keeps each key for `idempotencyTtl`.
    */
   idempotencyKeys?: number;
   /** How long an `Idempotency-Key` is remembered after its first response, in ms. Default 86 400 000 (24 h). */
   idempotencyTtl?: number;
+  /**
+   * On a store that processes share: how long a run's lease lasts unless
+   * renewed, in ms (renewed every third of it). A process that stops has its
+   * runs taken up by another within this much time. Default 30 000.
+   */
+  runLeaseTtl?: number;
 }
 
 /**
@@ -32,6 +40,7 @@ export function limitsOf(limits: LocalLimits = {}): Required<LocalLimits> {
     runExpiresAfter: positiveLimit('runExpiresAfter', limits.runExpiresAfter ?? 600_000),
     idempotencyKeys: positiveLimit('idempotencyKeys', limits.idempotencyKeys ?? 10_000, true),
     idempotencyTtl: positiveLimit('idempotencyTtl', limits.idempotencyTtl ?? 86_400_000),
+    runLeaseTtl: positiveLimit('runLeaseTtl', limits.runLeaseTtl ?? 30_000),
   };
 }
 

@@ -16,6 +16,12 @@ import {
 export interface MemoryStoreOptions {
   /** The most responses kept for idempotency keys; the oldest is forgotten first. Default 10,000. */
   maxKeptResponses?: number;
+  /**
+   * Whether several runtimes of this process share the store (as processes
+   * share a database): each leases its runs and takes up those of a runtime
+   * that was closed. Default `false`.
+   */
+  shared?: boolean;
 }
 
 /** The parent of each kind of record, if it has one: a thread's messages and runs, a run's steps. */
@@ -114,6 +120,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): AssistantsStore {
   };
 
   return {
+    shared: options.shared ?? false,
     get: (kind, id) => answer(() => tables[kind].get(id)),
     list: (kind, query = {}) =>
       answer(() => {

@@ -1,5 +1,7 @@
-import type { Message, MessageContent, Run, RunStep } from '../backend/types';
-import type { AssistantsStore } from './store';
+import type { Message, MessageContent, Run, RunStep, ToolCall } from '../backend/types';
+import type { ModelToolCall } from './ModelAdapter';
+import type { TokenCounts } from './RunUsage';
+import type { AssistantsStore } from './storePort';
 
 /** Why a message is incomplete, as the API says it. */
 export type IncompleteReason = NonNullable<Message['incomplete_details']>['reason'];
@@ -69,6 +71,14 @@ export function textOf(content: MessageContent[]): string {
     .join('\n');
 }
 
+/** The function calls of a `tool_calls` step, by index, as the model wrote them. */
+export const functionCallsOf = (calls: readonly ToolCall[]): Array<[number, ModelToolCall]> =>
+  calls.flatMap((call, index): Array<[number, ModelToolCall]> =>
+    call.type === 'function'
+      ? [[index, { id: call.id, name: call.function.name, arguments: call.function.arguments }]]
+      : [],
+  );
+
 /** The fields of a step that ends with `status`. */
 export function stepEnd(status: RunStep['status'], now: number): Partial<RunStep> {
   return {
@@ -133,3 +143,22 @@ export const builtinToolsOf = (run: Pick<Run, 'tools'>): BuiltinTool[] => [
     ),
   ),
 ];
+
+/** How the open message ends: `completed` unless a `reason` says why it is incomplete. */
+export interface MessageEnd {
+  reason?: IncompleteReason;
+  /** How its `message_creation` step ends; default `completed`. */
+  step?: RunStep['status'];
+  error?: Run['last_error'];
+  /** The turn's tokens, on a step that completes the run. */
+  usage?: TokenCounts;
+}
+
+/** How whatever is still open ends when the run ends. */
+export interface OpenEnd {
+  /** The open message's end, if one is open. */
+  message: MessageEnd;
+  /** How an open `tool_calls` step ends. */
+  toolStep: RunStep['status'];
+  error?: Run['last_error'];
+}

@@ -1,5 +1,16 @@
 import type { Observable } from 'rxjs';
-import { concat, defer, EMPTY, from, takeWhile } from 'rxjs';
+import {
+  concat,
+  concatMap,
+  defer,
+  EMPTY,
+  finalize,
+  forkJoin,
+  from,
+  map,
+  of,
+  takeWhile,
+} from 'rxjs';
 import type { RequestOptions, StreamingBackend } from '../backend/AssistantsBackend';
 import { runEvent } from '../backend/runEvent';
 import { isTerminalStatus } from '../backend/runStatus';
@@ -8,7 +19,7 @@ import { nothingSeen, snapshotEvents } from '../client/runEvents';
 import type { Finders } from './finders';
 import { requestOf, type IdempotencyKeys, type RequestParts } from './idempotency';
 import type { RunEngine } from './RunEngine';
-import type { AssistantsStore } from './store';
+import type { AssistantsStore } from './storePort';
 import type { ThreadsAndRuns } from './threadsAndRuns';
 import { fieldsOf } from './validation';
 
@@ -53,16 +64,7 @@ interface StreamStart {
 export function runStreams(config: RunStreamsConfig): StreamingBackend {
   const { store, engine, keys, writes } = config;
   const { thread, runOf } = config.finders;
-
-  /** A run's events from its creation (or a submit) until it ends or asks for tool outputs. */
-  const runEvents = (start: () => StreamStart): Observable<AssistantStreamEvent> =>
-    defer(() => {
-      const started = start();
-      const live = started.live ? engine.events(started.runId) : EMPTY;
-      return concat(from(started.first), live).pipe(
-        takeWhile((event) => event.event !== 'thread.run.requires_action', true),
-      );
-    });
+  const all = { order: 'asc' } as const;
 
   const created = (run: Run): StreamStart => ({
     threadId: run.thread_id,
@@ -76,70 +78,105 @@ export function runStreams(config: RunStreamsConfig): StreamingBackend {
    * stored state, as a poller would synthesise them, then its live events if
    * it has not ended nor stopped for tool outputs.
    */
-  const replayed = ({ threadId, runId }: { threadId: string; runId: string }): StreamStart => {
-    const run = runOf(threadId, runId);
-    const steps = store.list('step', runId);
-    const messages = new Map<string, Message>();
-    for (const { step_details: details } of steps) {
-      if (details.type !== 'message_creation') continue;
-      const message = store.get('message', details.message_creation.message_id);
-      if (message) messages.set(message.id, message);
-    }
-    const first = snapshotEvents(run, steps, messages, nothingSeen());
-    const live = !isTerminalStatus(run.status) && run.status !== 'requires_action';
-    return { threadId, runId, first, live };
-  };
+  const replayed = ({ threadId, runId }: { threadId: string; runId: string }) =>
+    forkJoin([runOf(threadId, runId), store.list('step', { parentId: runId, ...all })]).pipe(
+      concatMap(([run, { data: steps }]) => {
+        const ids = steps.flatMap(({ step_details: details }) =>
+          details.type === 'message_creation' ? [details.message_creation.message_id] : [],
+        );
+        return forkJoin([of(undefined), ...ids.map((id) => store.get('message', id))]).pipe(
+          map(([, ...found]): StreamStart => {
+            const messages = new Map<string, Message>();
+            for (const message of found) if (message) messages.set(message.id, message);
+            const first = snapshotEvents(run, steps, messages, nothingSeen());
+            const live = !isTerminalStatus(run.status) && run.status !== 'requires_action';
+            return { threadId, runId, first, live };
+          }),
+        );
+      }),
+    );
 
-  /** With a key, a repeat streams the run that the first request started. */
+  /**
+   * A run's events from its creation (or a submit) until it ends or asks for
+   * tool outputs. With a key, a repeat streams the run that the first request
+   * started.
+   */
   const writeStream = (
     options: RequestOptions | undefined,
     what: RequestParts,
-    start: () => StreamStart,
+    start: () => Observable<StreamStart>,
     withThread = false,
-  ) =>
-    runEvents(() => {
+  ): Observable<AssistantStreamEvent> =>
+    defer(() => {
       let fresh: StreamStart | undefined;
       const key = options?.idempotencyKey;
-      const kept = keys.once(key, key ? requestOf(...what) : '', () => {
-        fresh = start();
-        return { threadId: fresh.threadId, runId: fresh.runId };
-      });
-      if (fresh) return fresh;
-      const again = replayed(kept);
-      if (withThread) again.first.unshift(runEvent('thread.created', thread(kept.threadId)));
-      return again;
+      const act = () =>
+        start().pipe(
+          map((started) => {
+            fresh = started;
+            return { threadId: started.threadId, runId: started.runId };
+          }),
+        );
+      return keys.once(key, key ? requestOf(...what) : '', act).pipe(
+        concatMap((kept) => {
+          if (fresh) return of(fresh);
+          return replayed(kept).pipe(
+            concatMap((again) =>
+              withThread
+                ? thread(kept.threadId).pipe(
+                    map((t) => ({
+                      ...again,
+                      first: [runEvent('thread.created', t), ...again.first],
+                    })),
+                  )
+                : of(again),
+            ),
+          );
+        }),
+        concatMap((started) =>
+          concat(from(started.first), started.live ? engine.events(started.runId) : EMPTY),
+        ),
+        takeWhile((event) => event.event !== 'thread.run.requires_action', true),
+      );
     });
 
   return {
     createRun: (threadId, params, options) =>
-      writeStream(options, ['streaming.createRun', threadId, params], () => {
-        thread(threadId);
-        writes.refuseIfActive(threadId);
-        return created(writes.createRun(threadId, params));
-      }),
+      writeStream(options, ['streaming.createRun', threadId, params], () =>
+        thread(threadId).pipe(
+          concatMap(() => writes.refuseIfActive(threadId)),
+          concatMap(() => writes.createRun(threadId, params)),
+          map(created),
+        ),
+      ),
     createThreadAndRun: (params, options) =>
       writeStream(
         options,
         ['streaming.createThreadAndRun', params],
-        () => {
-          const start = created(writes.createThreadAndRun(params));
-          start.first.unshift(runEvent('thread.created', thread(start.threadId)));
-          return start;
-        },
+        () =>
+          writes.createThreadAndRun(params).pipe(
+            concatMap((run) => thread(run.thread_id).pipe(map((t) => ({ run, t })))),
+            map(({ run, t }) => {
+              const start = created(run);
+              start.first.unshift(runEvent('thread.created', t));
+              return start;
+            }),
+          ),
         true,
       ),
     submitToolOutputs: (threadId, runId, params, options) =>
-      writeStream(options, ['streaming.submitToolOutputs', threadId, runId, params], () => {
-        runOf(threadId, runId);
-        // The submit itself emits the first events: listen to them.
-        const first: AssistantStreamEvent[] = [];
-        const listening = engine.events(runId).subscribe((event) => first.push(event));
-        try {
-          engine.submit(runId, fieldsOf(params)['tool_outputs']);
-        } finally {
-          listening.unsubscribe();
-        }
-        return { threadId, runId, first, live: true };
-      }),
+      writeStream(options, ['streaming.submitToolOutputs', threadId, runId, params], () =>
+        runOf(threadId, runId).pipe(
+          concatMap((run) => {
+            // The submit itself emits the first events: listen to them.
+            const first: AssistantStreamEvent[] = [];
+            const listening = engine.events(runId).subscribe((event) => first.push(event));
+            return engine.submit(run, fieldsOf(params)['tool_outputs']).pipe(
+              map((): StreamStart => ({ threadId, runId, first, live: true })),
+              finalize(() => listening.unsubscribe()),
+            );
+          }),
+        ),
+      ),
   };
 }

@@ -23,6 +23,28 @@ export type StoreWrite =
   | { op: 'lease'; lease: RunLease };
 
 /**
+ * The write that puts `record`, of `kind`.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import type { Thread } from 'rx-assistants';
+ * import { memoryStore, putWrite } from 'rx-assistants/local';
+ *
+ * declare const thread: Thread;
+ * memoryStore().write([putWrite('thread', thread)]).subscribe();
+ * ```
+ *
+ * @param kind The kind of record.
+ * @param record The record, inserted or replacing the one with its id.
+ * @returns The write, for {@link AssistantsStore.write}.
+ */
+export function putWrite<K extends StoredKind>(kind: K, record: StoredRecords[K]): StoreWrite {
+  // TypeScript cannot relate a generic kind to its record within the union; the signature does.
+  return { op: 'put', kind, record } as StoreWrite;
+}
+
+/**
  * Which records {@link AssistantsStore.list} returns, and which page of them.
  * Without `limit`, every record that matches, in creation order (`order` and
  * the cursors still apply).
@@ -62,6 +84,20 @@ export interface KeptResponse {
  * A write would give a thread two runs that have not ended (`queued`,
  * `in_progress`, `requires_action` or `cancelling`). The store refuses it
  * whole; the runtime answers the API's 400.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import type { Run } from 'rx-assistants';
+ * import { ActiveRunConflictError, memoryStore, putWrite } from 'rx-assistants/local';
+ *
+ * declare const first: Run; // queued, on thread_1
+ * declare const second: Run; // queued, on thread_1 too
+ * const store = memoryStore();
+ * store.write([putWrite('run', first), putWrite('run', second)]).subscribe({
+ *   error: (error) => console.log(error instanceof ActiveRunConflictError), // true
+ * });
+ * ```
  */
 export class ActiveRunConflictError extends RxAssistantsError {
   override readonly name = 'ActiveRunConflictError';
@@ -102,6 +138,12 @@ export class ActiveRunConflictError extends RxAssistantsError {
  *   an owner still holds, `releaseLeases` hands them back.
  */
 export interface AssistantsStore {
+  /**
+   * Whether other processes may use this store at the same time (a SQL
+   * store). The runtime then leases the runs it executes, renews the leases,
+   * and takes up the runs of processes that stopped.
+   */
+  readonly shared?: boolean;
   get<K extends StoredKind>(kind: K, id: string): Observable<StoredRecords[K] | undefined>;
   list<K extends StoredKind>(kind: K, query?: StoreListQuery): Observable<Page<StoredRecords[K]>>;
   write(writes: readonly StoreWrite[]): Observable<void>;

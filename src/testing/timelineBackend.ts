@@ -182,7 +182,10 @@ export function timelineBackend(config: TimelineBackendConfig): TimelineBackend 
   const current = (op: string, value: unknown) => {
     if (typeof value !== 'object' || value === null) return value;
     if ('object' in value && value.object === 'thread.run' && 'id' in value) {
-      return store.get('run', String(value.id));
+      let run: unknown;
+      // The memory store answers as it is asked.
+      store.get('run', String(value.id)).subscribe((stored) => (run = stored));
+      return run;
     }
     return op === 'runs.retrieve' && pollAfterMs !== undefined ? { ...value, pollAfterMs } : value;
   };

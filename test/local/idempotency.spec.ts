@@ -7,6 +7,7 @@ import { localBackend, type LocalLimits, memoryStore, type ModelEvent } from '..
 import { testScheduler } from '../support/scheduler';
 import { counterIds, say, scriptedModel } from './scriptedModel';
 import { ok, settle } from '../support/settle';
+import { recordsOf } from '../support/storeRecords';
 
 type Turn = Parameters<typeof scriptedModel>[0][number];
 
@@ -46,7 +47,8 @@ const toolCalls =
  */
 function world(turns: (s: SchedulerLike) => Turn[] = () => [say('Hello.')], limits?: LocalLimits) {
   const scheduler = testScheduler();
-  const store = memoryStore();
+  // A store of its own keeps its own count of keys: the limit's, here.
+  const store = memoryStore({ maxKeptResponses: limits?.idempotencyKeys });
   const script = scriptedModel(turns(scheduler));
   const backend = localBackend({
     model: script.model,
@@ -63,10 +65,10 @@ function world(turns: (s: SchedulerLike) => Turn[] = () => [say('Hello.')], limi
   ok(backend.assistants.create({ model: 'm' }));
   ok(backend.threads.create());
   const count = () => ({
-    assistants: store.list('assistant').length,
-    threads: store.list('thread').length,
-    messages: store.list('message').length,
-    runs: store.list('run').length,
+    assistants: recordsOf(store, 'assistant').length,
+    threads: recordsOf(store, 'thread').length,
+    messages: recordsOf(store, 'message').length,
+    runs: recordsOf(store, 'run').length,
   });
   return { backend, scheduler, store, advanceTo, count, requests: script.requests };
 }
@@ -270,7 +272,15 @@ describe('localBackend: how long keys are kept', () => {
     expect(other.metadata).toEqual({ v: '2' });
   });
 
-  it('keeps at most limits.idempotencyKeys keys, forgetting the oldest first', () => {
+  it("keeps at most limits.idempotencyKeys keys in the runtime's own store, the oldest forgotten first", () => {
+    const backend = localBackend({ scheduler: testScheduler(), limits: { idempotencyKeys: 2 } });
+    const [k1, k2, k3] = ['k1', 'k2', 'k3'].map((k) => ok(backend.threads.create({}, key(k))));
+    expect(ok(backend.threads.create({}, key('k3')))).toBe(k3);
+    expect(ok(backend.threads.create({}, key('k2')))).toBe(k2);
+    expect(ok(backend.threads.create({}, key('k1'))).id).not.toBe(k1!.id);
+  });
+
+  it('keeps at most maxKeptResponses keys in a memory store, the oldest forgotten first', () => {
     const w = world(undefined, { idempotencyKeys: 2 });
     const [k1, k2, k3] = ['k1', 'k2', 'k3'].map((k) => ok(w.backend.threads.create({}, key(k))));
     expect(ok(w.backend.threads.create({}, key('k3')))).toBe(k3);

@@ -22,6 +22,7 @@ import {
 import { testScheduler } from '../support/scheduler';
 import { say, scriptedModel } from './scriptedModel';
 import { ok, settle } from '../support/settle';
+import { recordsOf } from '../support/storeRecords';
 
 type Turn = Parameters<typeof scriptedModel>[0][number];
 type Call = (b: AssistantsBackend) => Observable<unknown>;
@@ -76,7 +77,7 @@ function world(
   /** Every stored record, and how many actions wait on the scheduler. */
   const snapshot = () =>
     structuredClone({
-      records: KINDS.map((k) => store.list(k)),
+      records: KINDS.map((k) => recordsOf(store, k)),
       pending: scheduler.actions.length,
     });
   /** Expects `request` to fail with a BackendError, and to change nothing. */
@@ -115,13 +116,13 @@ function seeded() {
 describe('localBackend: the seeded fixture', () => {
   it('holds the objects the error tests name', () => {
     const { store } = seeded();
-    const runs = store.list('run').map((r) => `${r.id} ${r.thread_id} ${r.status}`);
+    const runs = recordsOf(store, 'run').map((r) => `${r.id} ${r.thread_id} ${r.status}`);
     expect(runs).toEqual(['run_1 thread_1 completed', 'run_2 thread_2 completed']);
-    expect(store.list('step').map((s) => `${s.id} ${s.run_id}`)).toEqual([
+    expect(recordsOf(store, 'step').map((s) => `${s.id} ${s.run_id}`)).toEqual([
       'step_1 run_1',
       'step_2 run_2',
     ]);
-    const messages = store.list('message').map((m) => `${m.id} ${m.thread_id}`);
+    const messages = recordsOf(store, 'message').map((m) => `${m.id} ${m.thread_id}`);
     expect(messages).toEqual(['msg_1 thread_1', 'msg_2 thread_1', 'msg_3 thread_2']);
   });
 });
@@ -263,9 +264,9 @@ describe('localBackend: malformed parameters are 400s naming the field, and stor
   });
   it.each(cases)('$name → 400 $param', ({ call, param }) => {
     const w = seeded();
-    const threads = w.store.list('thread').length;
+    const threads = recordsOf(w.store, 'thread').length;
     w.refused(call(w.backend), 400, param);
-    expect(w.store.list('thread')).toHaveLength(threads);
+    expect(recordsOf(w.store, 'thread')).toHaveLength(threads);
   });
 });
 
@@ -486,7 +487,7 @@ describe('localBackend: deletes', () => {
       b.steps.retrieve('thread_1', 'run_1', 'step_1'),
     ])
       w.refused(call, 404, 'thread_id');
-    expect(KINDS.map((k) => w.store.list(k).map((r) => r.id))).toEqual([
+    expect(KINDS.map((k) => recordsOf(w.store, k).map((r) => r.id))).toEqual([
       ['asst_1'],
       ['thread_2'],
       ['msg_3'],
@@ -519,7 +520,7 @@ describe('localBackend: deletes', () => {
     const after = w.snapshot();
     w.advanceTo(1_000_000);
     expect(w.snapshot()).toEqual(after);
-    expect(KINDS.map((k) => w.store.list(k).length)).toEqual([1, 0, 0, 0, 0]);
+    expect(KINDS.map((k) => recordsOf(w.store, k).length)).toEqual([1, 0, 0, 0, 0]);
     expect(w.requests).toHaveLength(1);
   });
 

@@ -8,6 +8,7 @@ import { RunEngine } from '../../src/local/RunEngine';
 import type { RunTiming } from '../../src/local/RunStatusMachine';
 import { testScheduler } from '../support/scheduler';
 import { counterIds } from './scriptedModel';
+import { recordsOf, putRecords } from '../support/storeRecords';
 
 /**
  * The engine on a virtual clock with `timing`, and one run on its way: the
@@ -38,9 +39,9 @@ function engineWith(timing: RunTiming | undefined, turns: Array<ModelEvent[] | '
   const assistant = assistantFrom(runtime, { model: 'm' });
   const { thread } = threadFrom(runtime, {}, '');
   const { run } = runFrom(runtime, thread.id, {}, assistant, 1);
-  runtime.store.put('assistant', assistant);
-  runtime.store.put('thread', thread);
-  runtime.store.put('run', run);
+  putRecords(runtime.store, 'assistant', assistant);
+  putRecords(runtime.store, 'thread', thread);
+  putRecords(runtime.store, 'run', run);
   const seen: string[] = [];
   engine.start(run);
   engine.events(run.id).subscribe((event) => {
@@ -64,7 +65,7 @@ describe('the run timing hook', () => {
       [{ type: 'text', delta: 'Done.' }],
     ]);
     scheduler.schedule(
-      () => void engine.submit(run.id, [{ tool_call_id: 'call_1', output: 'ok' }]),
+      () => void engine.submit(run, [{ tool_call_id: 'call_1', output: 'ok' }]).subscribe(),
       10,
     );
     scheduler.flush();
@@ -81,7 +82,7 @@ describe('the run timing hook', () => {
   it('holds a run cancelling for timing.cancelling', () => {
     const timing: RunTiming = { queued: () => 0, cancelling: () => 2 };
     const { scheduler, engine, run, seen } = engineWith(timing, ['never']);
-    scheduler.schedule(() => void engine.cancel(run.id), 5);
+    scheduler.schedule(() => void engine.cancel(run).subscribe(), 5);
     scheduler.flush();
 
     expect(seen).toEqual(['in_progress@0', 'cancelling@5', 'cancelled@7']);
@@ -102,7 +103,7 @@ describe('the run timing hook', () => {
       'never',
     ]);
     scheduler.schedule(
-      () => void engine.submit(run.id, [{ tool_call_id: 'call_1', output: 'ok' }]),
+      () => void engine.submit(run, [{ tool_call_id: 'call_1', output: 'ok' }]).subscribe(),
       10,
     );
     scheduler.flush();
@@ -123,7 +124,11 @@ describe('the run timing hook', () => {
     const { scheduler, engine, run, seen } = engineWith(timing, [
       [{ type: 'tool_call', index: 0, id: 'call_1', name: 'f', arguments: '{}' }],
     ]);
-    scheduler.schedule(() => expect(engine.cancel(run.id).required_action).toBeNull(), 5);
+    scheduler.schedule(
+      () =>
+        engine.cancel(run).subscribe((cancelling) => expect(cancelling.required_action).toBeNull()),
+      5,
+    );
     scheduler.flush();
 
     // Still cancelling when the virtual clock stops (750 frames): only the expiry ends it.
@@ -148,14 +153,14 @@ describe('the model context', () => {
       ['assistant', assistant],
       ['thread', thread],
     ] as const) {
-      runtime.store.put(kind, record);
+      putRecords(runtime.store, kind, record);
     }
-    runtime.store.put('run', run);
+    putRecords(runtime.store, 'run', run);
     engine.start(run);
     scheduler.flush();
 
     expect(served).toEqual([expect.objectContaining({ id: run.id, status: 'in_progress' })]);
-    expect(runtime.store.list('message', thread.id)).toEqual([
+    expect(recordsOf(runtime.store, 'message', thread.id)).toEqual([
       expect.objectContaining({ role: 'assistant', run_id: run.id, content: [] }),
     ]);
   });

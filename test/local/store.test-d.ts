@@ -1,21 +1,28 @@
+import type { Observable } from 'rxjs';
 import { describe, expectTypeOf, it } from 'vitest';
+import type { Page } from '../../src/backend/AssistantsBackend';
 import type { Assistant, Message, Run, RunStep } from '../../src/backend/types';
-import { memoryStore } from '../../src/local';
+import { memoryStore, putWrite, type StoreWrite } from '../../src/local';
 import type { RunRecorder } from '../../src/local/RunRecorder';
 
 describe('the store is typed by kind', () => {
   const store = memoryStore();
 
   it('gets and lists the record type of each kind', () => {
-    expectTypeOf(store.get('run', 'run_1')).toEqualTypeOf<Run | undefined>();
-    expectTypeOf(store.list('step', 'run_1')).toEqualTypeOf<RunStep[]>();
-    expectTypeOf(store.list('message')).toEqualTypeOf<Message[]>();
+    expectTypeOf(store.get('run', 'run_1')).toEqualTypeOf<Observable<Run | undefined>>();
+    expectTypeOf(store.list('step', { parentId: 'run_1' })).toEqualTypeOf<
+      Observable<Page<RunStep>>
+    >();
+    expectTypeOf(store.list('message')).toEqualTypeOf<Observable<Page<Message>>>();
   });
 
   it('refuses a record of another kind', () => {
     const assistant = {} as Assistant;
     // @ts-expect-error an assistant is not a run
-    store.put('run', assistant);
+    putWrite('run', assistant);
+    // @ts-expect-error an assistant is not a run
+    const write: StoreWrite = { op: 'put', kind: 'run', record: assistant };
+    expectTypeOf(write).toEqualTypeOf<StoreWrite>();
   });
 });
 

@@ -47,10 +47,12 @@ const surface: Record<string, { module: object; names: string[] }> = {
   'rx-assistants/local': {
     module: local,
     names: [
+      'ActiveRunConflictError',
       'chatCompletionsModel',
       'estimateTokens',
       'localBackend',
       'memoryStore',
+      'putWrite',
       'responsesModel',
       'tutorModel',
     ],

@@ -16,6 +16,7 @@ import { localBackend, memoryStore, type ModelAdapter } from '../../src/local';
 import { serve } from '../../src/server';
 import { type FaultKind, type FaultMix, mulberry32, startFaultProxy } from './faultProxy';
 import { startThirdPartyServer } from './thirdPartyServer';
+import { recordsOf } from './storeRecords';
 
 /** The server behind the proxy: the project's `serve(localBackend())`, or a minimal third-party one. */
 export type ChaosTargetKind = 'serve' | 'thirdParty';
@@ -160,7 +161,7 @@ async function startTarget(kind: ChaosTargetKind, seed: number): Promise<Target>
     url: server.url,
     // Every thread the runtime holds, its runs listed through the un-proxied client.
     duplicates: async (direct) => {
-      const threads = store.list('thread');
+      const threads = recordsOf(store, 'thread');
       const counts = await pool(threads.length, 20, async (i) => {
         const runs = await direct.beta.threads.runs.list(threads[i]!.id, { limit: 100 });
         return runs.data.length;

@@ -1,0 +1,99 @@
+import {
+  catchError,
+  concatMap,
+  EMPTY,
+  exhaustMap,
+  filter,
+  from,
+  mergeMap,
+  type Observable,
+  of,
+  type SchedulerLike,
+  type Subscription,
+  tap,
+  timer,
+} from 'rxjs';
+import type { RunEngine } from './RunEngine';
+import type { AssistantsStore, StoreWrite } from './storePort';
+
+/** What {@link RunLeases} works with. */
+export interface RunLeasesConfig {
+  store: AssistantsStore;
+  scheduler: SchedulerLike;
+  engine: RunEngine;
+  /** This process's name in the store's leases. */
+  owner: string;
+  /** How long a lease lasts without renewal, in ms: a stopped process's runs are taken up after at most this long. */
+  ttl: number;
+  /** How many runs one check takes up at most. Default 20. */
+  batch?: number;
+}
+
+/**
+ * The leases of the runs this process executes, on a store that other
+ * processes share. Every `ttl / 3` ms of the scheduler, a check renews the
+ * leases of the runs this process executes (a run whose lease another
+ * process took is stopped here), then takes up the runs whose lease expired
+ * or is free (their process stopped) and resumes them ({@link RunEngine.resume}).
+ * The first check runs at once, so a process that restarts takes up its
+ * runs as it starts. A check that fails (the database is away) is tried
+ * again at the next one.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import type { RunLeases } from 'src/local/RunLeases';
+ *
+ * declare const leases: RunLeases;
+ * leases.leaseWrite('run_1'); // { op: 'lease', lease: { runId: 'run_1', owner, until } }
+ * leases.close().subscribe(); // hands the leases back, for another process to take up
+ * ```
+ */
+export class RunLeases {
+  private readonly loop: Subscription;
+
+  constructor(private readonly config: RunLeasesConfig) {
+    const { scheduler, ttl } = config;
+    this.loop = timer(0, Math.max(1, Math.floor(ttl / 3)), scheduler)
+      .pipe(exhaustMap(() => this.check().pipe(catchError(() => EMPTY))))
+      .subscribe();
+  }
+
+  /** The write that leases a run this process creates to it. */
+  leaseWrite(runId: string): StoreWrite {
+    const { owner, ttl, scheduler } = this.config;
+    return { op: 'lease', lease: { runId, owner, until: scheduler.now() + ttl } };
+  }
+
+  /** Stops checking and the runs executed here, and hands their leases back. */
+  close(): Observable<void> {
+    const { engine, store, owner } = this.config;
+    this.loop.unsubscribe();
+    const held = engine.held();
+    for (const runId of held) engine.drop(runId);
+    return store.releaseLeases(owner, held);
+  }
+
+  /** Renews what this process holds, then takes up what no live process holds. */
+  private check(): Observable<void> {
+    const { engine, store, owner, ttl, scheduler } = this.config;
+    const held = engine.held();
+    const renewed = held.length > 0 ? store.renewLeases(owner, held, scheduler.now(), ttl) : of([]);
+    return renewed.pipe(
+      tap((kept) => {
+        const still = new Set(kept);
+        for (const runId of held) if (!still.has(runId)) engine.drop(runId);
+      }),
+      concatMap(() => store.claimRuns(owner, scheduler.now(), ttl, this.config.batch ?? 20)),
+      concatMap((leases) => from(leases)),
+      mergeMap((lease) =>
+        store.get('run', lease.runId).pipe(
+          filter((run) => run !== undefined),
+          concatMap((run) => engine.resume(run)),
+          // One run that cannot be taken up does not stop the others; its lease lapses.
+          catchError(() => EMPTY),
+        ),
+      ),
+    );
+  }
+}

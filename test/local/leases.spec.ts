@@ -1,0 +1,249 @@
+import { describe, expect, it } from 'vitest';
+import {
+  concat,
+  NEVER,
+  type Observable,
+  of,
+  type SchedulerAction,
+  type SchedulerLike,
+  Subscription,
+} from 'rxjs';
+import {
+  type AssistantsStore,
+  localBackend,
+  memoryStore,
+  type ModelEvent,
+  type ModelRequest,
+} from '../../src/local';
+import { testScheduler } from '../support/scheduler';
+import { recordsOf } from '../support/storeRecords';
+import { counterIds, say, scriptedModel } from './scriptedModel';
+
+const TTL = 300;
+
+/**
+ * A scheduler that can die: after `kill()`, nothing it was asked to do runs,
+ * and nothing new is scheduled, as in a process killed with SIGKILL. Its
+ * clock goes on (it is the machine's).
+ */
+function mortal(scheduler: SchedulerLike) {
+  const actions = new Subscription();
+  let dead = false;
+  const mortalScheduler: SchedulerLike = {
+    now: () => scheduler.now(),
+    schedule<T>(
+      work: (this: SchedulerAction<T>, state?: T) => void,
+      delay?: number,
+      state?: T,
+    ): Subscription {
+      if (dead) return Subscription.EMPTY;
+      // Each action checks the process is alive when it runs.
+      const action = scheduler.schedule<T>(
+        function (this: SchedulerAction<T>, s?: T) {
+          if (!dead) work.call(this, s);
+        },
+        delay,
+        state,
+      );
+      actions.add(action);
+      return action;
+    },
+  };
+  return {
+    scheduler: mortalScheduler,
+    kill: () => {
+      dead = true;
+      actions.unsubscribe();
+    },
+  };
+}
+
+/** Subscribes to `request` and runs the clock until it answers. */
+function answer<T>(scheduler: ReturnType<typeof testScheduler>, request: Observable<T>): T {
+  let value: { v: T } | undefined;
+  request.subscribe((v) => (value = { v }));
+  scheduler.flush();
+  if (!value) throw new Error('no answer');
+  return value.v;
+}
+
+/** Runs the virtual clock `ms` further. */
+function advance(scheduler: ReturnType<typeof testScheduler>, ms: number) {
+  const until = scheduler.now() + ms;
+  scheduler.schedule(() => undefined, ms);
+  scheduler.maxFrames = until;
+  scheduler.flush();
+}
+
+const call: ModelEvent = {
+  type: 'tool_call',
+  index: 0,
+  id: 'call_a',
+  name: 'add',
+  arguments: '{}',
+};
+
+/** Two runtimes on one store, as two processes on one database; the first can be killed. */
+function cluster(store: AssistantsStore = memoryStore({ shared: true })) {
+  const scheduler = testScheduler();
+  scheduler.maxFrames = 0;
+  const ids = counterIds();
+  const first = mortal(scheduler);
+  const a = scriptedModel([
+    [call],
+    // The second turn writes a little, then the process dies mid-turn.
+    () => concat(of<ModelEvent>({ type: 'text', delta: 'Half an ans' }), NEVER),
+  ]);
+  const b = scriptedModel([say('The whole answer.')]);
+  const limits = { runLeaseTtl: TTL };
+  const tools = [{ type: 'function' as const, function: { name: 'add' } }];
+  const backendA = localBackend({ store, scheduler: first.scheduler, model: a.model, ids, limits });
+  const start = () => localBackend({ store, scheduler, model: b.model, ids, limits });
+  return { scheduler, store, first, a, b, backendA, start, tools };
+}
+
+describe('runs that survive their process (a store that runtimes share)', () => {
+  it('takes up a run whose process was killed mid-turn: its finished steps stay, the turn is redone', () => {
+    const c = cluster();
+    const assistant = answer(
+      c.scheduler,
+      c.backendA.assistants.create({ model: 'm', tools: c.tools }),
+    );
+    const thread = answer(
+      c.scheduler,
+      c.backendA.threads.create({ messages: [{ role: 'user', content: 'Add them.' }] }),
+    );
+    const run = answer(
+      c.scheduler,
+      c.backendA.runs.create(thread.id, { assistant_id: assistant.id }),
+    );
+    advance(c.scheduler, 10);
+    expect(recordsOf(c.store, 'run')[0]?.status).toBe('requires_action');
+    answer(
+      c.scheduler,
+      c.backendA.runs.submitToolOutputs(thread.id, run.id, {
+        tool_outputs: [{ tool_call_id: 'call_a', output: '42' }],
+      }),
+    );
+    advance(c.scheduler, 10);
+    const partial = recordsOf(c.store, 'message').find((m) => m.role === 'assistant');
+    expect(partial?.status).toBe('in_progress');
+    const toolStep = recordsOf(c.store, 'step', run.id).find((s) => s.type === 'tool_calls');
+    expect(toolStep?.status).toBe('completed');
+
+    c.first.kill();
+    const killedAt = c.scheduler.now();
+    const backendB = c.start();
+    let completedAt: number | undefined;
+    for (let t = 0; t < 4 * TTL && completedAt === undefined; t += 10) {
+      advance(c.scheduler, 10);
+      if (recordsOf(c.store, 'run')[0]?.status === 'completed') completedAt = c.scheduler.now();
+    }
+
+    expect(completedAt).toBeDefined();
+    // Taken up once the killed process's lease expired: within two lease periods.
+    expect(completedAt! - killedAt).toBeLessThanOrEqual(2 * TTL);
+    const steps = recordsOf(c.store, 'step', run.id);
+    expect(steps.map((s) => `${s.type} ${s.status}`)).toEqual([
+      'tool_calls completed',
+      'message_creation completed',
+    ]);
+    expect(steps[0]?.id).toBe(toolStep?.id);
+    const messages = recordsOf(c.store, 'message', thread.id).map(
+      (m) => `${m.role}: ${m.content.map((p) => (p.type === 'text' ? p.text.value : '')).join('')}`,
+    );
+    expect(messages).toEqual(['user: Add them.', 'assistant: The whole answer.']);
+    // The redone turn was asked with the calls and outputs of the run so far.
+    const asked: ModelRequest = c.b.requests[0]!;
+    expect(asked.messages.slice(-2)).toEqual([
+      {
+        role: 'assistant',
+        content: '',
+        toolCalls: [{ id: 'call_a', name: 'add', arguments: '{}' }],
+      },
+      { role: 'tool', toolCallId: 'call_a', content: '42' },
+    ]);
+    void backendB.close().subscribe();
+  });
+
+  it('never takes up a run whose process is alive: its leases are renewed', () => {
+    const c = cluster();
+    const assistant = answer(
+      c.scheduler,
+      c.backendA.assistants.create({ model: 'm', tools: c.tools }),
+    );
+    const thread = answer(c.scheduler, c.backendA.threads.create());
+    const run = answer(
+      c.scheduler,
+      c.backendA.runs.create(thread.id, { assistant_id: assistant.id }),
+    );
+    advance(c.scheduler, 10);
+    answer(
+      c.scheduler,
+      c.backendA.runs.submitToolOutputs(thread.id, run.id, {
+        tool_outputs: [{ tool_call_id: 'call_a', output: '42' }],
+      }),
+    );
+    // A's second turn goes on (and on); B checks for runs to take up all along.
+    const backendB = c.start();
+    advance(c.scheduler, 10 * TTL);
+
+    expect(c.b.requests).toHaveLength(0);
+    expect(c.a.requests).toHaveLength(2);
+    expect(recordsOf(c.store, 'run')[0]?.status).toBe('in_progress');
+    void backendB.close().subscribe();
+    void c.backendA.close().subscribe();
+  });
+
+  it('takes up the runs of a process that closed at its next check, waiting for tool outputs as they were', () => {
+    const c = cluster();
+    const assistant = answer(
+      c.scheduler,
+      c.backendA.assistants.create({ model: 'm', tools: c.tools }),
+    );
+    const thread = answer(c.scheduler, c.backendA.threads.create());
+    const run = answer(
+      c.scheduler,
+      c.backendA.runs.create(thread.id, { assistant_id: assistant.id }),
+    );
+    advance(c.scheduler, 10);
+    const backendB = c.start();
+    advance(c.scheduler, 10);
+    answer(c.scheduler, c.backendA.close());
+    advance(c.scheduler, TTL / 3 + 1);
+
+    // B holds the run now: the outputs go through B, and the run completes there.
+    const queued = answer(
+      c.scheduler,
+      backendB.runs.submitToolOutputs(thread.id, run.id, {
+        tool_outputs: [{ tool_call_id: 'call_a', output: '42' }],
+      }),
+    );
+    expect(queued.status).toBe('queued');
+    advance(c.scheduler, 10);
+    expect(recordsOf(c.store, 'run')[0]?.status).toBe('completed');
+    void backendB.close().subscribe();
+  });
+
+  it('ends a run taken up after its expiry as expired', () => {
+    const c = cluster();
+    const assistant = answer(
+      c.scheduler,
+      c.backendA.assistants.create({ model: 'm', tools: c.tools }),
+    );
+    const thread = answer(c.scheduler, c.backendA.threads.create());
+    const late = answer(
+      c.scheduler,
+      c.backendA.runs.create(thread.id, { assistant_id: assistant.id }),
+    );
+    advance(c.scheduler, 10);
+    c.first.kill();
+    // Long after its expiry (10 minutes by default).
+    advance(c.scheduler, 600_000);
+    const backendB = c.start();
+    advance(c.scheduler, 10);
+    const runs = recordsOf(c.store, 'run');
+    expect(runs.find((r) => r.id === late.id)?.status).toBe('expired');
+    void backendB.close().subscribe();
+  });
+});
