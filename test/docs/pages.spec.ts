@@ -413,6 +413,28 @@ const CASES: Case[] = [
       expect(messages[3]!.run_id).toBe(second!.id);
     },
   },
+  {
+    page: 'docs/sql-store.md',
+    has: "new PGlite('./assistants-data')",
+    title: 'a store in PGlite, in a directory',
+    skip:
+      'it would write ./assistants-data where the tests run, and start a PGlite (seconds, half a GB) ' +
+      'for one line; test/sql/pgliteDir.spec.ts runs sqlStore(pglite(…)) on a PGlite in a directory',
+  },
+  {
+    page: 'docs/sql-store.md',
+    has: 'new pgLib.Pool(',
+    title: 'a store in a Postgres server',
+    skip: 'it needs a Postgres server; npm run test:pg runs sqlStore(pg(pool)) against one',
+  },
+  {
+    page: 'docs/sql-store.md',
+    has: 'await lastValueFrom(store.migrate())',
+    title: 'a store migrated, then a page of threads',
+    skip:
+      'a PGlite takes seconds and half a GB to start; test/sql/pglite.spec.ts makes the same ' +
+      'calls (migrate(), list()) on the one PGlite it shares between its tests',
+  },
 ];
 
 const isUpdate = (value: unknown): value is Record<string, unknown> =>
