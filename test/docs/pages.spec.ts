@@ -14,7 +14,8 @@
 // - README.md, the tour: test/project/readme.spec.ts runs examples/tour.ts,
 //   which the README shows word for word;
 // - docs/concepts.md, a client with retry settings;
-// - docs/local-runtime.md, the runtime, the ModelAdapter interface (types
+// - docs/local-runtime.md, the runtime, a memory store, two runtimes on one
+//   shared store, the ModelAdapter interface (types
 //   only: nothing to run, checked to compile to nothing), the echo model,
 //   chatCompletionsModel over Ollama, responsesModel over OpenAI;
 // - docs/migrating.md, the SDK client of the page's examples;
@@ -39,7 +40,14 @@ import {
   type Thread,
   type RxAssistants,
 } from '../../src';
-import { localBackend, tutorModel, type ModelAdapter, type ModelRequest } from '../../src/local';
+import {
+  localBackend,
+  tutorModel,
+  type AssistantsStore,
+  type LocalBackend,
+  type ModelAdapter,
+  type ModelRequest,
+} from '../../src/local';
 import { serve, type ServerHandle } from '../../src/server';
 import { createTestScheduler } from '../../src/testing';
 import { startFakeChatServer } from '../support/fakeChatServer';
@@ -213,6 +221,33 @@ const CASES: Case[] = [
         rx.ask(assistant.id, 'Solve 3x + 11 = 14').pipe(replyText()),
       );
       expect(reply).toBe(SOLVED['Solve 3x + 11 = 14']);
+    },
+  },
+  {
+    page: 'docs/local-runtime.md',
+    has: 'memoryStore({ maxKeptResponses: 1000 })',
+    title: "lists the store's threads (none yet), and the backend keeps its threads there",
+    run: async ({ code }) => {
+      const { logs, kept } = await runBlock(code, { keep: ['store', 'backend'] });
+      expect(logs).toEqual([[[]]]);
+      const store = kept['store'] as AssistantsStore;
+      const thread = await lastValueFrom((kept['backend'] as AssistantsBackend).threads.create());
+      const page = await lastValueFrom(store.list('thread'));
+      expect(page.data.map((t) => t.id)).toEqual([thread.id]);
+    },
+  },
+  {
+    page: 'docs/local-runtime.md',
+    has: 'memoryStore({ shared: true })',
+    title: 'runs two runtimes on one shared store, the first closed',
+    run: async ({ code }) => {
+      const { kept } = await runBlock(code, { keep: ['store', 'first', 'second'] });
+      expect((kept['store'] as AssistantsStore).shared).toBe(true);
+      const [first, second] = [kept['first'], kept['second']] as LocalBackend[];
+      // What one runtime stores, the other reads; closing took the first's runs away, not its data.
+      const thread = await lastValueFrom(first!.threads.create());
+      expect((await lastValueFrom(second!.threads.retrieve(thread.id))).id).toBe(thread.id);
+      await lastValueFrom(second!.close());
     },
   },
   {
