@@ -89,6 +89,8 @@ export function sqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): SqlS
     driver.transaction(work, signal);
 
   return {
+    // Other processes may use the same database: the runtime leases the runs it executes.
+    shared: true,
     migrate: () => fromAbortable(() => ready()),
 
     get: <K extends StoredKind>(kind: K, id: string) =>

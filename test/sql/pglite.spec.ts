@@ -1,5 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
-import { lastValueFrom } from 'rxjs';
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { replyText, rxAssistants } from '../../src';
+import { localBackend } from '../../src/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pg, pglite, sqlStore, SqlStoreError } from '../../src/sql';
 import { storeConformance } from '../store/conformance';
@@ -61,6 +63,34 @@ describe('pg() over a one-connection pool', { timeout: 60_000 }, () => {
     }
     seen.afterEach = () => {};
     expect((await lastValueFrom(store.list('thread'))).data).toEqual([]);
+  });
+});
+
+describe('the embedded runtime on the SQL store', { timeout: 60_000 }, () => {
+  it('answers an ask, and keeps the thread, its messages and the run in the database', async () => {
+    const store = sqlStore(pglite(db), { schema: 'runtime' });
+    expect(store.shared).toBe(true);
+    const backend = localBackend({ store });
+    try {
+      const rx = rxAssistants(backend);
+      const assistant = await lastValueFrom(rx.assistants.create({ model: 'tutor' }));
+      const events = await lastValueFrom(rx.ask(assistant.id, 'Solve 2x + 3 = 7').pipe(toArray()));
+      const reply = await lastValueFrom(from(events).pipe(replyText()));
+      expect(reply).toMatch(/^x = 2\./);
+      const threadId = events.find((e) => e.event === 'thread.run.created')!.data.thread_id;
+      // Read back through a store of its own, as another process would.
+      const other = sqlStore(pglite(db), { schema: 'runtime' });
+      const runs = await lastValueFrom(other.list('run', { parentId: threadId }));
+      expect(runs.data.map((run) => run.status)).toEqual(['completed']);
+      const messages = await lastValueFrom(
+        other.list('message', { parentId: threadId, order: 'asc' }),
+      );
+      expect(messages.data.map((m) => m.role)).toEqual(['user', 'assistant']);
+      // A run that has ended is executed by no one: nothing to claim.
+      expect(await lastValueFrom(other.claimRuns('other', Date.now(), 1_000, 10))).toEqual([]);
+    } finally {
+      await lastValueFrom(backend.close(), { defaultValue: undefined });
+    }
   });
 });
 

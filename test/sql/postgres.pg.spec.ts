@@ -1,5 +1,8 @@
 import pgLib from 'pg';
+import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { replyText, rxAssistants } from '../../src';
+import { localBackend } from '../../src/local';
 import { pg, type SqlDriver, sqlStore, SqlStoreError } from '../../src/sql';
 import { storeConformance } from '../store/conformance';
 import { thread } from '../store/records';
@@ -30,6 +33,37 @@ storeConformance(
   { timeout: 60_000 },
 );
 sqlSpecifics('a Postgres server (pg)', () => pg(pool));
+
+describe('two runtimes on one Postgres', () => {
+  it('answer on one what the other asked, and refuse a second active run on a thread', async () => {
+    const schema = `${prefix}_${schemas++}`;
+    const [a, b] = [1, 2].map(() => localBackend({ store: sqlStore(pg(pool), { schema }) }));
+    try {
+      const [rxA, rxB] = [rxAssistants(a!), rxAssistants(b!)];
+      const assistant = await lastValueFrom(rxA.assistants.create({ model: 'tutor' }));
+      const thread = await lastValueFrom(rxB.threads.create());
+      const reply = await lastValueFrom(
+        rxA.ask(assistant.id, 'Solve 2x + 3 = 7', { threadId: thread.id }).pipe(replyText()),
+      );
+      expect(reply).toMatch(/^x = 2\./);
+      const messages = await lastValueFrom(rxB.messages.list(thread.id).pipe(toArray()));
+      expect(messages.map((m) => m.role)).toEqual(['assistant', 'user']);
+      // Both create a run on the thread at once: one is refused with the API's 400.
+      const created = await Promise.allSettled(
+        [rxA, rxB].map((rx) =>
+          lastValueFrom(rx.runs.create(thread.id, { assistant_id: assistant.id })),
+        ),
+      );
+      expect(created.map((c) => c.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const refused = created.find((c) => c.status === 'rejected') as PromiseRejectedResult;
+      expect(refused.reason).toMatchObject({ status: 400 });
+    } finally {
+      await Promise.all(
+        [a, b].map((backend) => lastValueFrom(backend!.close(), { defaultValue: undefined })),
+      );
+    }
+  });
+});
 
 describe('pg()', () => {
   it('gives every connection back, with no transaction left open, however early one unsubscribes', async () => {
