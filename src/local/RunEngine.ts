@@ -22,6 +22,8 @@ export interface RunEngineConfig {
   expiresAfter: number;
   /** How long runs wait in `queued` and `cancelling`. Default `immediateTiming`. */
   timing?: RunTiming;
+  /** Called once a run waits for tool outputs, its `requires_action` stored and announced. */
+  waiting?(runId: string): void;
 }
 
 /**
@@ -103,6 +105,12 @@ export class RunEngine {
     this.active.get(runId)?.status.stop();
   }
 
+  /** Cancels a run executed here (asked by another process); nothing if it is not here or cancelling. */
+  cancelHere(runId: string): void {
+    const active = this.active.get(runId);
+    if (active && active.record.run().status !== 'cancelling') active.status.cancel();
+  }
+
   /** Goes on with a run taken up, as its {@link Resumption} says. */
   private takeUp(run: Run, resumption: Resumption): void {
     if (this.active.has(run.id)) return;
@@ -144,6 +152,8 @@ export class RunEngine {
           active.turn = undefined;
         },
         ended: () => this.active.delete(run.id),
+        waiting: () =>
+          record.flushed().subscribe({ complete: () => this.config.waiting?.(run.id) }),
       }),
     };
     this.active.set(run.id, active);

@@ -1,10 +1,12 @@
 import {
   catchError,
   concatMap,
+  defaultIfEmpty,
   EMPTY,
   exhaustMap,
   filter,
   from,
+  map,
   mergeMap,
   type Observable,
   of,
@@ -13,8 +15,10 @@ import {
   tap,
   timer,
 } from 'rxjs';
+import { isTerminalStatus } from '../backend/runStatus';
+import type { Run } from '../backend/types';
 import type { RunEngine } from './RunEngine';
-import type { AssistantsStore, StoreWrite } from './storePort';
+import type { AssistantsStore, RunLease, StoreWrite } from './storePort';
 
 /** What {@link RunLeases} works with. */
 export interface RunLeasesConfig {
@@ -65,6 +69,48 @@ export class RunLeases {
     return { op: 'lease', lease: { runId, owner, until: scheduler.now() + ttl } };
   }
 
+  /**
+   * Makes a run that has not ended execute here if no live process holds it
+   * (a run waiting for tool outputs, or one whose process stopped): emits
+   * whether it does now.
+   */
+  takeUp(run: Run): Observable<boolean> {
+    const { engine, store, owner, ttl, scheduler } = this.config;
+    if (engine.held().includes(run.id) || isTerminalStatus(run.status)) return of(false);
+    return store.claimRuns(owner, scheduler.now(), ttl, 1, [run.id]).pipe(
+      concatMap(([lease]) => (lease ? this.resume(lease) : EMPTY)),
+      map(() => true),
+      defaultIfEmpty(false),
+    );
+  }
+
+  /**
+   * Cancels a run: here, if it executes here or can be taken up; else its
+   * holder is asked to, and the answer is the run as it will be, cancelling.
+   */
+  cancel(run: Run): Observable<Run> {
+    const { engine, store } = this.config;
+    return this.takeUp(run).pipe(
+      concatMap((here) =>
+        here ||
+        engine.held().includes(run.id) ||
+        isTerminalStatus(run.status) ||
+        run.status === 'cancelling'
+          ? engine.cancel(run)
+          : store
+              .requestCancel(run.id)
+              .pipe(map((): Run => ({ ...run, status: 'cancelling', required_action: null }))),
+      ),
+    );
+  }
+
+  /** Stops executing a run that now waits for tool outputs, and hands its lease back. */
+  handBack(runId: string): void {
+    const { engine, store, owner } = this.config;
+    engine.drop(runId);
+    store.releaseLeases(owner, [runId]).subscribe({ error: () => {} });
+  }
+
   /** Stops checking and the runs executed here, and hands their leases back. */
   close(): Observable<void> {
     const { engine, store, owner } = this.config;
@@ -81,19 +127,24 @@ export class RunLeases {
     const renewed = held.length > 0 ? store.renewLeases(owner, held, scheduler.now(), ttl) : of([]);
     return renewed.pipe(
       tap((kept) => {
-        const still = new Set(kept);
+        const still = new Set(kept.map((lease) => lease.runId));
         for (const runId of held) if (!still.has(runId)) engine.drop(runId);
+        for (const lease of kept) if (lease.cancelRequested) engine.cancelHere(lease.runId);
       }),
       concatMap(() => store.claimRuns(owner, scheduler.now(), ttl, this.config.batch ?? 20)),
       concatMap((leases) => from(leases)),
-      mergeMap((lease) =>
-        store.get('run', lease.runId).pipe(
-          filter((run) => run !== undefined),
-          concatMap((run) => engine.resume(run)),
-          // One run that cannot be taken up does not stop the others; its lease lapses.
-          catchError(() => EMPTY),
-        ),
-      ),
+      // One run that cannot be taken up does not stop the others; its lease lapses.
+      mergeMap((lease) => this.resume(lease).pipe(catchError(() => EMPTY))),
+    );
+  }
+
+  /** Resumes a run just leased here, and cancels it if that was asked. */
+  private resume(lease: RunLease): Observable<void> {
+    const { engine, store } = this.config;
+    return store.get('run', lease.runId).pipe(
+      filter((run) => run !== undefined),
+      concatMap((run) => engine.resume(run)),
+      tap(() => lease.cancelRequested && engine.cancelHere(lease.runId)),
     );
   }
 }

@@ -73,6 +73,8 @@ export interface RunStatusMachineConfig {
   stopTurn(): void;
   /** The run has ended (after its last event) or was stopped. */
   ended(): void;
+  /** The run waits for tool outputs (its status written). */
+  waiting(): void;
 }
 
 /**
@@ -144,6 +146,7 @@ export class RunStatusMachine {
         },
       },
     });
+    this.config.waiting();
   }
 
   /** `requires_action → queued`, with the outputs in: the next turn waits. */

@@ -189,16 +189,16 @@ export function localBackend(config: LocalBackendConfig = {}): LocalBackend {
         thread(threadId).pipe(concatMap(() => page('run', query, { parentId: threadId }))),
       cancel: (threadId, runId, options) =>
         write(options, ['runs.cancel', threadId, runId], () =>
-          runOf(threadId, runId).pipe(concatMap((run) => engine.cancel(run))),
+          runOf(threadId, runId).pipe(concatMap((run) => parts.cancel(run))),
         ),
       submitToolOutputs: (threadId, runId, params, options) =>
         write(options, ['runs.submitToolOutputs', threadId, runId, params], () =>
           runOf(threadId, runId).pipe(
-            concatMap((run) => engine.submit(run, fieldsOf(params)['tool_outputs'])),
+            concatMap((run) => parts.submit(run, fieldsOf(params)['tool_outputs'])),
           ),
         ),
     },
-    streaming: runStreams({ store, engine, keys, finders: parts.finders, writes }),
+    streaming: runStreams({ ...parts, finders: parts.finders }),
     steps: {
       retrieve: (threadId, runId, stepId) =>
         runOf(threadId, runId).pipe(

@@ -1,5 +1,6 @@
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, concatMap, of, type SchedulerLike } from 'rxjs';
 import type { AssistantsBackend } from '../backend/AssistantsBackend';
+import type { Run } from '../backend/types';
 import type { Observable } from 'rxjs';
 import { finders, type Finders } from './finders';
 import { idempotencyKeys, type IdempotencyKeys } from './idempotency';
@@ -52,6 +53,12 @@ export interface LocalRuntime {
   writes: ThreadsAndRuns;
   /** On a store that processes share, the leases of the runs executed here. */
   leases?: RunLeases;
+  /** Cancels a run (as stored): here, or through the process that executes it. */
+  cancel(run: Run): Observable<Run>;
+  /** Makes a run (as stored) execute here if no live process holds it; emits whether it does now. */
+  takeUp(run: Run): Observable<boolean>;
+  /** Takes tool outputs for a run (as stored) that waits for them, taking it up here first. */
+  submit(run: Run, toolOutputs: unknown): Observable<Run>;
 }
 
 /**
@@ -86,8 +93,10 @@ export function localRuntime(config: LocalBackendConfig): LocalRuntime {
     expiresAfter,
     modelFor: (run) => config.models?.[run.model] ?? defaultModel,
     ...(config.timing && { timing: config.timing }),
+    // On a shared store, a run that waits for tool outputs is held by no process.
+    waiting: (runId) => leases?.handBack(runId),
   });
-  const leases = store.shared
+  const leases: RunLeases | undefined = store.shared
     ? new RunLeases({
         store,
         scheduler,
@@ -105,5 +114,17 @@ export function localRuntime(config: LocalBackendConfig): LocalRuntime {
     expiresAfter,
     ...(leases && { leaseWrite: (runId: string) => leases.leaseWrite(runId) }),
   });
-  return { store, runtime, engine, keys, finders: found, writes, ...(leases && { leases }) };
+  const takeUp = (run: Run) => (leases ? leases.takeUp(run) : of(false));
+  return {
+    store,
+    runtime,
+    engine,
+    keys,
+    finders: found,
+    writes,
+    ...(leases && { leases }),
+    cancel: (run) => (leases ? leases.cancel(run) : engine.cancel(run)),
+    takeUp,
+    submit: (run, outputs) => takeUp(run).pipe(concatMap(() => engine.submit(run, outputs))),
+  };
 }

@@ -71,6 +71,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): AssistantsStore {
   /** The run of each thread that has not ended. */
   const activeRuns = new Map<string, string>();
   const leases = new Map<string, RunLease>();
+  const cancelRequested = new Set<string>();
   const kept = new Map<string, KeptResponse>();
 
   const childrenKey = (kind: StoredKind, parentId: string) => `${kind}:${parentId}`;
@@ -92,7 +93,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): AssistantsStore {
     tables[kind].delete(id);
     const key = parentKey(kind, record);
     if (key !== undefined) byParent.get(key)?.delete(id);
-    if (kind === 'run') leases.delete(id);
+    if (kind === 'run') {
+      leases.delete(id);
+      cancelRequested.delete(id);
+    }
   };
 
   /** The thread's active run after `writes`, checked before any is applied: all or none. */
@@ -140,6 +144,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): AssistantsStore {
       answer(() => {
         const active = checkActiveRuns(writes);
         for (const write of writes) {
+          if (write.op === 'put' && write.kind === 'run' && isTerminalStatus(write.record.status)) {
+            cancelRequested.delete(write.record.id);
+          }
           if (write.op === 'put') put(write.kind, write.record);
           else if (write.op === 'delete') remove(write.kind, write.id);
           else leases.set(write.lease.runId, write.lease);
@@ -166,14 +173,24 @@ export function memoryStore(options: MemoryStoreOptions = {}): AssistantsStore {
         return entry;
       }),
 
-    claimRuns: (owner, now, ttl, limit) =>
+    claimRuns: (owner, now, ttl, limit, runIds) =>
       answer(() => {
         const claimed: RunLease[] = [];
-        for (const runId of activeRuns.values()) {
+        for (const runId of runIds ?? [...activeRuns.values()]) {
           if (claimed.length >= limit) break;
+          const run = tables.run.get(runId);
+          if (!run || activeRuns.get(run.thread_id) !== runId) continue;
+          const waiting =
+            run.status === 'requires_action' && (run.expires_at ?? Infinity) * 1000 > now;
+          if (waiting && !runIds) continue;
           const held = leases.get(runId);
           if (held && held.until > now) continue;
-          const lease = { runId, owner, until: now + ttl };
+          const lease = {
+            runId,
+            owner,
+            until: now + ttl,
+            cancelRequested: cancelRequested.has(runId),
+          };
           leases.set(runId, lease);
           claimed.push(lease);
         }
@@ -181,15 +198,22 @@ export function memoryStore(options: MemoryStoreOptions = {}): AssistantsStore {
       }),
     renewLeases: (owner, runIds, now, ttl) =>
       answer(() =>
-        runIds.filter((runId) => {
+        runIds.flatMap((runId) => {
           const held = leases.get(runId);
           const threadId = tables.run.get(runId)?.thread_id;
           const stillActive = threadId !== undefined && activeRuns.get(threadId) === runId;
-          if (held?.owner !== owner || !stillActive) return false;
-          leases.set(runId, { runId, owner, until: now + ttl });
-          return true;
+          if (held?.owner !== owner || !stillActive) return [];
+          const lease = {
+            runId,
+            owner,
+            until: now + ttl,
+            cancelRequested: cancelRequested.has(runId),
+          };
+          leases.set(runId, lease);
+          return [lease];
         }),
       ),
+    requestCancel: (runId) => answer(() => void cancelRequested.add(runId)),
     releaseLeases: (owner, runIds) =>
       answer(() => {
         for (const runId of runIds ?? [...leases.keys()]) {

@@ -30,6 +30,8 @@ export interface RunStreamsConfig {
   keys: IdempotencyKeys;
   finders: Finders;
   writes: ThreadsAndRuns;
+  /** Makes a run (as stored) execute here if no live process holds it. */
+  takeUp(run: Run): Observable<boolean>;
 }
 
 /** How a run's event stream begins: its first events, and whether the engine's live events follow. */
@@ -167,6 +169,7 @@ export function runStreams(config: RunStreamsConfig): StreamingBackend {
     submitToolOutputs: (threadId, runId, params, options) =>
       writeStream(options, ['streaming.submitToolOutputs', threadId, runId, params], () =>
         runOf(threadId, runId).pipe(
+          concatMap((run) => config.takeUp(run).pipe(map(() => run))),
           concatMap((run) => {
             // The submit itself emits the first events: listen to them.
             const first: AssistantStreamEvent[] = [];

@@ -69,6 +69,8 @@ export interface RunLease {
   runId: string;
   owner: string;
   until: number;
+  /** Whether a process asked for the run to be cancelled ({@link AssistantsStore.requestCancel}). */
+  cancelRequested?: boolean;
 }
 
 /** A remembered response to a request made with an `Idempotency-Key`. */
@@ -133,9 +135,14 @@ export class ActiveRunConflictError extends RxAssistantsError {
  *   `list` return as read-only.
  * - Leases: a run that has not ended is executed by the process that holds
  *   its lease. The process that creates a run leases it in the batch that
- *   stores it (a `lease` write). `claimRuns` takes runs that have not ended and whose lease is
- *   free or expired (a process that died), `renewLeases` extends the leases
- *   an owner still holds, `releaseLeases` hands them back.
+ *   stores it (a `lease` write). `claimRuns` takes runs that have not ended
+ *   and whose lease is free or expired (a process that died), `renewLeases`
+ *   extends the leases an owner still holds, `releaseLeases` hands them
+ *   back. A run that waits for tool outputs (`requires_action`) is held by
+ *   no process: the one that takes its outputs (or cancels it) claims it by
+ *   id, and the others claim it only once it has expired. A process that
+ *   cannot claim a run it is asked to cancel asks its holder to
+ *   (`requestCancel`), who hears it as it renews its lease.
  */
 export interface AssistantsStore {
   /**
@@ -158,16 +165,30 @@ export interface AssistantsStore {
 
   /**
    * Leases up to `limit` runs that have not ended, whose lease is free or
-   * expired at `now`, to `owner` until `now + ttl`; emits their leases.
+   * expired at `now`, to `owner` until `now + ttl`; emits their leases. A run
+   * in `requires_action` is taken only once its `expires_at` (in seconds) is
+   * past, unless `runIds` names it: with `runIds`, only those runs are taken.
    */
-  claimRuns(owner: string, now: number, ttl: number, limit: number): Observable<RunLease[]>;
-  /** Extends to `now + ttl` the leases `owner` still holds on `runIds`; emits the ids still held. */
+  claimRuns(
+    owner: string,
+    now: number,
+    ttl: number,
+    limit: number,
+    runIds?: readonly string[],
+  ): Observable<RunLease[]>;
+  /**
+   * Extends to `now + ttl` the leases `owner` still holds on `runIds` (runs
+   * that have not ended); emits those leases, each saying whether a cancel
+   * was requested.
+   */
   renewLeases(
     owner: string,
     runIds: readonly string[],
     now: number,
     ttl: number,
-  ): Observable<string[]>;
+  ): Observable<RunLease[]>;
+  /** Asks the process that holds the run (now, or next) to cancel it. */
+  requestCancel(runId: string): Observable<void>;
   /** Hands back `owner`'s leases on `runIds` (all of its leases without `runIds`). */
   releaseLeases(owner: string, runIds?: readonly string[]): Observable<void>;
 }

@@ -11,6 +11,7 @@ import {
 import {
   type AssistantsStore,
   localBackend,
+  type LocalLimits,
   memoryStore,
   type ModelEvent,
   type ModelRequest,
@@ -84,7 +85,7 @@ const call: ModelEvent = {
 };
 
 /** Two runtimes on one store, as two processes on one database; the first can be killed. */
-function cluster(store: AssistantsStore = memoryStore({ shared: true })) {
+function cluster(store: AssistantsStore = memoryStore({ shared: true }), more: LocalLimits = {}) {
   const scheduler = testScheduler();
   scheduler.maxFrames = 0;
   const ids = counterIds();
@@ -95,7 +96,7 @@ function cluster(store: AssistantsStore = memoryStore({ shared: true })) {
     () => concat(of<ModelEvent>({ type: 'text', delta: 'Half an ans' }), NEVER),
   ]);
   const b = scriptedModel([say('The whole answer.')]);
-  const limits = { runLeaseTtl: TTL };
+  const limits = { runLeaseTtl: TTL, ...more };
   const tools = [{ type: 'function' as const, function: { name: 'add' } }];
   const backendA = localBackend({ store, scheduler: first.scheduler, model: a.model, ids, limits });
   const start = () => localBackend({ store, scheduler, model: b.model, ids, limits });
@@ -195,7 +196,38 @@ describe('runs that survive their process (a store that runtimes share)', () => 
     void c.backendA.close().subscribe();
   });
 
-  it('takes up the runs of a process that closed at its next check, waiting for tool outputs as they were', () => {
+  it('holds a run that waits for tool outputs in no process: outputs sent through another runtime run its next turn there', () => {
+    const c = cluster();
+    const assistant = answer(
+      c.scheduler,
+      c.backendA.assistants.create({ model: 'm', tools: c.tools }),
+    );
+    const thread = answer(c.scheduler, c.backendA.threads.create());
+    const run = answer(
+      c.scheduler,
+      c.backendA.runs.create(thread.id, { assistant_id: assistant.id }),
+    );
+    const backendB = c.start();
+    advance(c.scheduler, 10 * TTL);
+    // Both alive; neither takes the waiting run up by itself.
+    expect(recordsOf(c.store, 'run')[0]?.status).toBe('requires_action');
+    expect(c.b.requests).toHaveLength(0);
+
+    const queued = answer(
+      c.scheduler,
+      backendB.runs.submitToolOutputs(thread.id, run.id, {
+        tool_outputs: [{ tool_call_id: 'call_a', output: '42' }],
+      }),
+    );
+    expect(queued.status).toBe('queued');
+    advance(c.scheduler, 10);
+    expect(recordsOf(c.store, 'run')[0]?.status).toBe('completed');
+    expect([c.a.requests.length, c.b.requests.length]).toEqual([1, 1]);
+    void backendB.close().subscribe();
+    void c.backendA.close().subscribe();
+  });
+
+  it('cancels through another runtime a run mid-turn: its holder hears it as it renews its lease', () => {
     const c = cluster();
     const assistant = answer(
       c.scheduler,
@@ -207,22 +239,43 @@ describe('runs that survive their process (a store that runtimes share)', () => 
       c.backendA.runs.create(thread.id, { assistant_id: assistant.id }),
     );
     advance(c.scheduler, 10);
-    const backendB = c.start();
-    advance(c.scheduler, 10);
-    answer(c.scheduler, c.backendA.close());
-    advance(c.scheduler, TTL / 3 + 1);
-
-    // B holds the run now: the outputs go through B, and the run completes there.
-    const queued = answer(
+    answer(
       c.scheduler,
-      backendB.runs.submitToolOutputs(thread.id, run.id, {
+      c.backendA.runs.submitToolOutputs(thread.id, run.id, {
         tool_outputs: [{ tool_call_id: 'call_a', output: '42' }],
       }),
     );
-    expect(queued.status).toBe('queued');
     advance(c.scheduler, 10);
-    expect(recordsOf(c.store, 'run')[0]?.status).toBe('completed');
+    const backendB = c.start();
+    const asked = c.scheduler.now();
+    const cancelling = answer(c.scheduler, backendB.runs.cancel(thread.id, run.id));
+    expect(cancelling.status).toBe('cancelling');
+    let cancelledAt: number | undefined;
+    for (let t = 0; t < 2 * TTL && cancelledAt === undefined; t += 10) {
+      advance(c.scheduler, 10);
+      if (recordsOf(c.store, 'run')[0]?.status === 'cancelled') cancelledAt = c.scheduler.now();
+    }
+    expect(cancelledAt! - asked).toBeLessThanOrEqual(TTL / 3 + 10);
+    // The turn under way at A was stopped; B never ran the run.
+    expect(c.a.unsubscribed).toEqual([false, true]);
+    expect(c.b.requests).toHaveLength(0);
     void backendB.close().subscribe();
+    void c.backendA.close().subscribe();
+  });
+
+  it('expires a run that waits for tool outputs past its expiry, with every runtime alive', () => {
+    const c = cluster(memoryStore({ shared: true }), { runExpiresAfter: 1000 });
+    const assistant = answer(
+      c.scheduler,
+      c.backendA.assistants.create({ model: 'm', tools: c.tools }),
+    );
+    const thread = answer(c.scheduler, c.backendA.threads.create());
+    answer(c.scheduler, c.backendA.runs.create(thread.id, { assistant_id: assistant.id }));
+    advance(c.scheduler, 900);
+    expect(recordsOf(c.store, 'run')[0]?.status).toBe('requires_action');
+    advance(c.scheduler, 100 + TTL);
+    expect(recordsOf(c.store, 'run')[0]?.status).toBe('expired');
+    void c.backendA.close().subscribe();
   });
 
   it('ends a run taken up after its expiry as expired', () => {
