@@ -46,6 +46,7 @@ export const migrations: ReadonlyArray<{
           expires_at double precision,
           lease_owner text,
           lease_until double precision,
+          cancel_requested boolean not null default false,
           body jsonb not null
         );
         create index runs_by_thread on ${s}.runs (thread_id, seq);

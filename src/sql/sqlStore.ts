@@ -5,13 +5,13 @@ import {
   ActiveRunConflictError,
   type AssistantsStore,
   type KeptResponse,
-  type RunLease,
   type StoredKind,
   type StoredRecords,
   type StoreWrite,
 } from '../local/storePort';
 import { listStatement } from './listQuery';
-import { ACTIVE_STATUSES, migrate, ONE_ACTIVE_RUN } from './migrations';
+import { claimStatement, leaseOf, releaseStatement, renewStatement } from './leaseStatements';
+import { migrate, ONE_ACTIVE_RUN } from './migrations';
 import { describe } from './pglite';
 import type { SqlDriver, SqlQuery } from './SqlDriver';
 import { SqlStoreError } from './SqlStoreError';
@@ -150,49 +150,29 @@ export function sqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): SqlS
       ),
 
     // In a transaction, so that a claim whose subscriber has left is rolled back, not kept.
-    claimRuns: (owner, now, ttl, limit) =>
+    claimRuns: (owner, now, ttl, limit, runIds) =>
       op(async (signal) => {
-        const rows = await transaction(signal, (query) =>
-          query(
-            `with free as (
-             select id from ${s}.runs
-             where status in ${ACTIVE_STATUSES} and (lease_owner is null or lease_until <= $2::float8)
-             order by seq limit $4 for update skip locked
-           ), claimed as (
-             update ${s}.runs r set lease_owner = $1, lease_until = $2::float8 + $3::float8
-             from free where r.id = free.id
-             returning r.seq, r.id, r.lease_owner, r.lease_until
-           )
-           select id, lease_owner, lease_until from claimed order by seq`,
-            [owner, now, ttl, limit],
-          ),
-        );
-        return rows.map((row): RunLease => leaseOf(row));
+        const { sql, params } = claimStatement(s, owner, now, ttl, limit, runIds);
+        return (await transaction(signal, (query) => query(sql, params))).map(leaseOf);
       }),
 
     renewLeases: (owner, runIds, now, ttl) =>
       op(async (signal) => {
         if (runIds.length === 0) return [];
-        const rows = await one(
-          `update ${s}.runs set lease_until = $3::float8 + $4::float8
-           where lease_owner = $1 and status in ${ACTIVE_STATUSES}
-             and id in (select jsonb_array_elements_text($2::jsonb))
-           returning id`,
-          [owner, JSON.stringify(runIds), now, ttl],
-          signal,
-        );
-        const held = new Set(rows.map((row) => row.id));
-        return runIds.filter((id) => held.has(id));
+        const { sql, params } = renewStatement(s, owner, runIds, now, ttl);
+        const held = new Map((await one(sql, params, signal)).map((row) => [row.id, row]));
+        return runIds.flatMap((id) => (held.has(id) ? [leaseOf(held.get(id)!)] : []));
+      }),
+
+    requestCancel: (runId) =>
+      op(async (signal) => {
+        await one(`update ${s}.runs set cancel_requested = true where id = $1`, [runId], signal);
       }),
 
     releaseLeases: (owner, runIds) =>
       op(async (signal) => {
-        await one(
-          `update ${s}.runs set lease_owner = null, lease_until = null
-           where lease_owner = $1 and ($2::jsonb is null or id in (select jsonb_array_elements_text($2::jsonb)))`,
-          [owner, runIds === undefined ? null : JSON.stringify(runIds)],
-          signal,
-        );
+        const { sql, params } = releaseStatement(s, owner, runIds);
+        await one(sql, params, signal);
       }),
   };
 }
@@ -232,10 +212,4 @@ const keptOf = (row: Record<string, unknown>): KeptResponse => ({
   request: String(row.request),
   response: row.response,
   at: Number(row.kept_at),
-});
-
-const leaseOf = (row: Record<string, unknown>): RunLease => ({
-  runId: String(row.id),
-  owner: String(row.lease_owner),
-  until: Number(row.lease_until),
 });

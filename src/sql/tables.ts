@@ -1,4 +1,5 @@
 import type { StoredKind, StoredRecords } from '../local/storePort';
+import { ACTIVE_STATUSES } from './migrations';
 
 /** Where each kind of record lives, and the columns beside its JSON body. */
 export interface TableOf<K extends StoredKind> {
@@ -41,17 +42,22 @@ export const tables: { [K in StoredKind]: TableOf<K> } = {
 /**
  * The upsert of a record of `kind` into schema `s`: a new id is inserted at
  * the end of the creation order, a known one is replaced where it stands
- * (`seq` kept), and a run's lease is left as it is.
+ * (`seq` kept), and a run's lease is left as it is (its cancel request too,
+ * until it ends).
  */
 export function putStatement(s: string, kind: StoredKind): string {
   const { table, columns } = tables[kind];
   const names = ['id', ...columns, 'body'];
   const params = names.map((_, i) => (i === names.length - 1 ? `$${i + 1}::jsonb` : `$${i + 1}`));
+  const updates = names.slice(1).map((name) => `${name} = excluded.${name}`);
+  // A run that ends forgets the cancel asked of it.
+  if (kind === 'run') {
+    updates.push(
+      `cancel_requested = ${s}.runs.cancel_requested and excluded.status in ${ACTIVE_STATUSES}`,
+    );
+  }
   return (
     `insert into ${s}.${table} (${names.join(', ')}) values (${params.join(', ')}) ` +
-    `on conflict (id) do update set ${names
-      .slice(1)
-      .map((name) => `${name} = excluded.${name}`)
-      .join(', ')}`
+    `on conflict (id) do update set ${updates.join(', ')}`
   );
 }
