@@ -99,6 +99,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): AssistantsStore {
     }
   };
 
+  /** Leases the run to `owner` until `until`; the lease says whether a cancel was asked. */
+  const leaseTo = (runId: string, owner: string, until: number): RunLease => {
+    const lease = { runId, owner, until, cancelRequested: cancelRequested.has(runId) };
+    leases.set(runId, lease);
+    return lease;
+  };
+
   /** The thread's active run after `writes`, checked before any is applied: all or none. */
   const checkActiveRuns = (writes: readonly StoreWrite[]) => {
     const after = new Map<string, string | undefined>();
@@ -185,14 +192,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): AssistantsStore {
           if (waiting && !runIds) continue;
           const held = leases.get(runId);
           if (held && held.until > now) continue;
-          const lease = {
-            runId,
-            owner,
-            until: now + ttl,
-            cancelRequested: cancelRequested.has(runId),
-          };
-          leases.set(runId, lease);
-          claimed.push(lease);
+          claimed.push(leaseTo(runId, owner, now + ttl));
         }
         return claimed;
       }),
@@ -203,14 +203,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): AssistantsStore {
           const threadId = tables.run.get(runId)?.thread_id;
           const stillActive = threadId !== undefined && activeRuns.get(threadId) === runId;
           if (held?.owner !== owner || !stillActive) return [];
-          const lease = {
-            runId,
-            owner,
-            until: now + ttl,
-            cancelRequested: cancelRequested.has(runId),
-          };
-          leases.set(runId, lease);
-          return [lease];
+          return [leaseTo(runId, owner, now + ttl)];
         }),
       ),
     requestCancel: (runId) => answer(() => void cancelRequested.add(runId)),

@@ -11,6 +11,7 @@ import {
 import {
   type AssistantsStore,
   localBackend,
+  type LocalBackend,
   type LocalLimits,
   memoryStore,
   type ModelEvent,
@@ -100,32 +101,32 @@ function cluster(store: AssistantsStore = memoryStore({ shared: true }), more: L
   const tools = [{ type: 'function' as const, function: { name: 'add' } }];
   const backendA = localBackend({ store, scheduler: first.scheduler, model: a.model, ids, limits });
   const start = () => localBackend({ store, scheduler, model: b.model, ids, limits });
-  return { scheduler, store, first, a, b, backendA, start, tools };
+  /** A run created through A, on a new thread, waiting for its tool output. */
+  const waitingRun = (messages: Array<{ role: 'user'; content: string }> = []) => {
+    const assistant = answer(scheduler, backendA.assistants.create({ model: 'm', tools }));
+    const thread = answer(scheduler, backendA.threads.create({ messages }));
+    const run = answer(scheduler, backendA.runs.create(thread.id, { assistant_id: assistant.id }));
+    advance(scheduler, 10);
+    return { thread, run };
+  };
+  /** Sends the run's tool output through `backend`; emits the run queued. */
+  const submit = (backend: LocalBackend, { thread, run }: ReturnType<typeof waitingRun>) =>
+    answer(
+      scheduler,
+      backend.runs.submitToolOutputs(thread.id, run.id, {
+        tool_outputs: [{ tool_call_id: 'call_a', output: '42' }],
+      }),
+    );
+  return { scheduler, store, first, a, b, backendA, start, waitingRun, submit };
 }
 
 describe('runs that survive their process (a store that runtimes share)', () => {
   it('takes up a run whose process was killed mid-turn: its finished steps stay, the turn is redone', () => {
     const c = cluster();
-    const assistant = answer(
-      c.scheduler,
-      c.backendA.assistants.create({ model: 'm', tools: c.tools }),
-    );
-    const thread = answer(
-      c.scheduler,
-      c.backendA.threads.create({ messages: [{ role: 'user', content: 'Add them.' }] }),
-    );
-    const run = answer(
-      c.scheduler,
-      c.backendA.runs.create(thread.id, { assistant_id: assistant.id }),
-    );
-    advance(c.scheduler, 10);
+    const waiting = c.waitingRun([{ role: 'user', content: 'Add them.' }]);
+    const { thread, run } = waiting;
     expect(recordsOf(c.store, 'run')[0]?.status).toBe('requires_action');
-    answer(
-      c.scheduler,
-      c.backendA.runs.submitToolOutputs(thread.id, run.id, {
-        tool_outputs: [{ tool_call_id: 'call_a', output: '42' }],
-      }),
-    );
+    c.submit(c.backendA, waiting);
     advance(c.scheduler, 10);
     const partial = recordsOf(c.store, 'message').find((m) => m.role === 'assistant');
     expect(partial?.status).toBe('in_progress');
@@ -169,22 +170,8 @@ describe('runs that survive their process (a store that runtimes share)', () => 
 
   it('never takes up a run whose process is alive: its leases are renewed', () => {
     const c = cluster();
-    const assistant = answer(
-      c.scheduler,
-      c.backendA.assistants.create({ model: 'm', tools: c.tools }),
-    );
-    const thread = answer(c.scheduler, c.backendA.threads.create());
-    const run = answer(
-      c.scheduler,
-      c.backendA.runs.create(thread.id, { assistant_id: assistant.id }),
-    );
-    advance(c.scheduler, 10);
-    answer(
-      c.scheduler,
-      c.backendA.runs.submitToolOutputs(thread.id, run.id, {
-        tool_outputs: [{ tool_call_id: 'call_a', output: '42' }],
-      }),
-    );
+    const waiting = c.waitingRun();
+    c.submit(c.backendA, waiting);
     // A's second turn goes on (and on); B checks for runs to take up all along.
     const backendB = c.start();
     advance(c.scheduler, 10 * TTL);
@@ -198,27 +185,14 @@ describe('runs that survive their process (a store that runtimes share)', () => 
 
   it('holds a run that waits for tool outputs in no process: outputs sent through another runtime run its next turn there', () => {
     const c = cluster();
-    const assistant = answer(
-      c.scheduler,
-      c.backendA.assistants.create({ model: 'm', tools: c.tools }),
-    );
-    const thread = answer(c.scheduler, c.backendA.threads.create());
-    const run = answer(
-      c.scheduler,
-      c.backendA.runs.create(thread.id, { assistant_id: assistant.id }),
-    );
+    const waiting = c.waitingRun();
     const backendB = c.start();
     advance(c.scheduler, 10 * TTL);
     // Both alive; neither takes the waiting run up by itself.
     expect(recordsOf(c.store, 'run')[0]?.status).toBe('requires_action');
     expect(c.b.requests).toHaveLength(0);
 
-    const queued = answer(
-      c.scheduler,
-      backendB.runs.submitToolOutputs(thread.id, run.id, {
-        tool_outputs: [{ tool_call_id: 'call_a', output: '42' }],
-      }),
-    );
+    const queued = c.submit(backendB, waiting);
     expect(queued.status).toBe('queued');
     advance(c.scheduler, 10);
     expect(recordsOf(c.store, 'run')[0]?.status).toBe('completed');
@@ -229,22 +203,9 @@ describe('runs that survive their process (a store that runtimes share)', () => 
 
   it('cancels through another runtime a run mid-turn: its holder hears it as it renews its lease', () => {
     const c = cluster();
-    const assistant = answer(
-      c.scheduler,
-      c.backendA.assistants.create({ model: 'm', tools: c.tools }),
-    );
-    const thread = answer(c.scheduler, c.backendA.threads.create());
-    const run = answer(
-      c.scheduler,
-      c.backendA.runs.create(thread.id, { assistant_id: assistant.id }),
-    );
-    advance(c.scheduler, 10);
-    answer(
-      c.scheduler,
-      c.backendA.runs.submitToolOutputs(thread.id, run.id, {
-        tool_outputs: [{ tool_call_id: 'call_a', output: '42' }],
-      }),
-    );
+    const waiting = c.waitingRun();
+    const { thread, run } = waiting;
+    c.submit(c.backendA, waiting);
     advance(c.scheduler, 10);
     const backendB = c.start();
     const asked = c.scheduler.now();
@@ -265,13 +226,8 @@ describe('runs that survive their process (a store that runtimes share)', () => 
 
   it('expires a run that waits for tool outputs past its expiry, with every runtime alive', () => {
     const c = cluster(memoryStore({ shared: true }), { runExpiresAfter: 1000 });
-    const assistant = answer(
-      c.scheduler,
-      c.backendA.assistants.create({ model: 'm', tools: c.tools }),
-    );
-    const thread = answer(c.scheduler, c.backendA.threads.create());
-    answer(c.scheduler, c.backendA.runs.create(thread.id, { assistant_id: assistant.id }));
-    advance(c.scheduler, 900);
+    c.waitingRun();
+    advance(c.scheduler, 890);
     expect(recordsOf(c.store, 'run')[0]?.status).toBe('requires_action');
     advance(c.scheduler, 100 + TTL);
     expect(recordsOf(c.store, 'run')[0]?.status).toBe('expired');
@@ -280,16 +236,7 @@ describe('runs that survive their process (a store that runtimes share)', () => 
 
   it('ends a run taken up after its expiry as expired', () => {
     const c = cluster();
-    const assistant = answer(
-      c.scheduler,
-      c.backendA.assistants.create({ model: 'm', tools: c.tools }),
-    );
-    const thread = answer(c.scheduler, c.backendA.threads.create());
-    const late = answer(
-      c.scheduler,
-      c.backendA.runs.create(thread.id, { assistant_id: assistant.id }),
-    );
-    advance(c.scheduler, 10);
+    const { run: late } = c.waitingRun();
     c.first.kill();
     // Long after its expiry (10 minutes by default).
     advance(c.scheduler, 600_000);
