@@ -25,10 +25,11 @@
  * and no `--svg` is given).
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { build } from 'esbuild';
 import OpenAI from 'openai';
@@ -48,6 +49,10 @@ const ranges = (flag('--durations') ?? '0.2-3,0.2-30').split(',').map((range) =>
   if (!(lo >= 0 && hi >= lo)) throw new TypeError(`--durations: bad range ${range}`);
   return { lo, hi };
 });
+/** A directory for heap snapshots: each strategy's before its batch and at the probe. */
+const snapshots = flag('--heap-snapshots');
+/** A directory for CPU profiles: each strategy's batch, from its start to its end. */
+const profiles = flag('--cpu-profiles');
 const svgPath = flag('--svg') ?? (only ? undefined : 'docs/performance-latency.svg');
 
 // rx-assistants as it is published: bundled by esbuild as tsup does, not run
@@ -58,7 +63,9 @@ let library: typeof RxAssistantsLibrary;
 if (process.argv.includes('--source')) {
   library = await import('../src');
 } else {
-  const outfile = 'node_modules/.cache/rx-assistants-bench/index.mjs';
+  // One file per process: node_modules may be shared by several checkouts,
+  // whose benchmarks must not import each other's bundle.
+  const outfile = `node_modules/.cache/rx-assistants-bench/index-${process.pid}.mjs`;
   await build({
     entryPoints: ['src/index.ts'],
     bundle: true,
@@ -70,6 +77,7 @@ if (process.argv.includes('--source')) {
     logLevel: 'warning',
   });
   library = (await import(pathToFileURL(outfile).href)) as typeof RxAssistantsLibrary;
+  rmSync(outfile);
 }
 const { adaptivePoll, rxAssistants } = library;
 const epochNow = () => performance.timeOrigin + performance.now();
@@ -120,6 +128,10 @@ const dropConnections = async () => {
 };
 
 // --- the client ---------------------------------------------------------------
+const profiler = profiles ? new Session() : undefined;
+profiler?.connect();
+await profiler?.post('Profiler.enable');
+await profiler?.post('Profiler.setSamplingInterval', { interval: 100 });
 let requests = 0;
 const counted = new OpenAI({
   apiKey: 'bench',
@@ -251,6 +263,11 @@ async function measure(
   requests = 0;
   connections = 0;
   const heapBase = heapUsed();
+  const fileName = `${short.replace(/\W+/g, '-')}-${lo}-${hi}`;
+  const snapshot = (when: string) => {
+    if (snapshots) writeHeapSnapshot(`${snapshots}/${fileName}-${when}.heapsnapshot`);
+  };
+  snapshot('base');
   // 150 ms in, every run is in flight and none has ended: a full collection
   // then leaves what the runs hold (its own CPU time is not counted).
   let heapInFlight = 0;
@@ -261,12 +278,18 @@ async function measure(
     heapInFlight = heapUsed() - heapBase;
     const spent = process.cpuUsage(before);
     gcCpu = spent.user + spent.system;
+    snapshot('flight');
   }, 150);
+  if (profiler) await profiler.post('Profiler.start');
   const cpu = process.cpuUsage();
   const started = epochNow();
   const results = await Promise.all(threads.map((thread) => follow(thread.id)));
   const wall = epochNow() - started;
   const cpuUsed = process.cpuUsage(cpu);
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop');
+    writeFileSync(`${profiles}/${fileName}.cpuprofile`, JSON.stringify(profile));
+  }
   clearTimeout(probe);
   const opened = connections;
   while (results.some((r) => !terminalAt.has(r.runId))) await sleep(10);

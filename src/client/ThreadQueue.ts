@@ -1,4 +1,4 @@
-import { AsyncSubject, defer, finalize, type Observable, concatMap, of, take } from 'rxjs';
+import { AsyncSubject, concatMap, defer, EMPTY, finalize, type Observable, take } from 'rxjs';
 
 /** Lets a queued job hold its thread a little past its own end. */
 export interface QueueLock {
@@ -19,32 +19,26 @@ export class ThreadQueue {
   enqueue<T>(threadId: string, job: (lock: QueueLock) => Observable<T>): Observable<T> {
     return defer(() => {
       const previous = this.tails.get(threadId);
-      const turn: Observable<unknown> = previous ?? of(undefined);
+      /** `next()` once the job before has ended (at once on a free thread). */
+      const afterTurn = <R>(next: () => Observable<R>): Observable<R> =>
+        previous ? previous.pipe(take(1), concatMap(next)) : next();
       const done = new AsyncSubject<void>();
       this.tails.set(threadId, done);
-      let settle: Observable<unknown> = of(undefined);
+      let settle: Observable<unknown> = EMPTY;
       const lock: QueueLock = {
         releaseAfter: (work$) => {
           settle = work$;
         },
       };
       const release = () => {
-        const after$ = turn.pipe(
-          take(1),
-          concatMap(() => settle),
-        );
         const free = () => {
           if (this.tails.get(threadId) === done) this.tails.delete(threadId);
           done.next();
           done.complete();
         };
-        after$.subscribe({ complete: free, error: free });
+        afterTurn(() => settle).subscribe({ complete: free, error: free });
       };
-      return turn.pipe(
-        take(1),
-        concatMap(() => job(lock)),
-        finalize(release),
-      );
+      return afterTurn(() => job(lock)).pipe(finalize(release));
     });
   }
 

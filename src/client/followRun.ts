@@ -21,6 +21,7 @@ import { isRunEvent, terminalRunOf } from '../backend/runStatus';
 import type { Run } from '../backend/types';
 import { RunTimeoutError } from '../errors/RunTimeoutError';
 import { StreamInterruptedError } from '../errors/StreamInterruptedError';
+import { andThen } from '../internal/andThen';
 import { deadline } from '../internal/deadline';
 import { throwOnRunFailure } from '../operators/throwOnRunFailure';
 import type { FollowConfig, NewThread } from './followConfig';
@@ -62,9 +63,10 @@ export function followRun(
       ? 'poll'
       : config.transport;
   return defer(() => {
-    const aborter = new AbortController();
     const seen = nothingSeen();
-    const answers = new ToolAnswers(config.handlers, config.onToolError, aborter.signal);
+    let toolAnswers: ToolAnswers | undefined;
+    /** The run's tool outputs, kept from the first time it asks for some. */
+    const answers = () => (toolAnswers ??= new ToolAnswers(config.handlers, config.onToolError));
     let runId: string | undefined;
     let ended = false;
     let threadId = newThread ? '' : onThread;
@@ -79,15 +81,17 @@ export function followRun(
       defer(() => {
         const kick$ = new Subject<void>();
         const submit = (run: Run) =>
-          answers.for(run).pipe(
-            concatMap((tool_outputs) =>
-              backend.runs
-                .submitToolOutputs(threadId, id, { tool_outputs })
-                .pipe(tap(() => answers.confirm(tool_outputs))),
-            ),
-            tap(() => kick$.next()),
-            ignoreElements(),
-          );
+          answers()
+            .for(run)
+            .pipe(
+              concatMap((tool_outputs) =>
+                backend.runs
+                  .submitToolOutputs(threadId, id, { tool_outputs })
+                  .pipe(tap(() => answers().confirm(tool_outputs))),
+              ),
+              tap(() => kick$.next()),
+              ignoreElements(),
+            );
         // Outputs a broken stream did not deliver are submitted again first.
         const pending = seen.run?.status === 'requires_action' ? submit(seen.run) : EMPTY;
         const events$ = pollRunEvents(
@@ -109,21 +113,38 @@ export function followRun(
 
     const interrupted = (cause: unknown) => new StreamInterruptedError({ threadId, runId, cause });
 
-    /** One stream, then the stream of each submit, until the run ends. */
+    /**
+     * One stream, then the stream of each submit, until the run ends. The
+     * thread and the run are noted as they are created; the thread's own
+     * event is not one of the run's.
+     */
     const byStreaming = (events$: Observable<RunEvent>): Observable<RunEvent> =>
       defer(() => {
         let last: RunEvent | undefined;
-        return concat(
-          events$.pipe(tap((event) => (last = event))),
-          defer(() => {
+        const isRunsOwn = (event: RunEvent) => {
+          if (event.event === 'thread.created') {
+            created(event.data.id);
+            return false;
+          }
+          if (event.event === 'thread.run.created') {
+            resilience.rememberRun(threadId, event.data.id);
+          }
+          last = event;
+          return true;
+        };
+        return events$.pipe(
+          filter(isRunsOwn),
+          andThen(() => {
             if (last && terminalRunOf(last)) return EMPTY;
             if (last?.event === 'thread.run.requires_action' && runId) {
               const id = runId;
-              return answers.for(last.data).pipe(
-                map((toolOutputs) => byStreaming(submitStream(id, toolOutputs))),
-                defaultIfEmpty(byPolling(id)),
-                concatMap((next$) => next$),
-              );
+              return answers()
+                .for(last.data)
+                .pipe(
+                  map((toolOutputs) => byStreaming(submitStream(id, toolOutputs))),
+                  defaultIfEmpty(byPolling(id)),
+                  concatMap((next$) => next$),
+                );
             }
             return throwError(() => interrupted(undefined));
           }),
@@ -139,12 +160,12 @@ export function followRun(
           backend.runs.retrieve(threadId, id).pipe(
             map(({ run }) => {
               if (!submitTookEffect(run, { tool_outputs: toolOutputs })) return undefined;
-              answers.confirm(toolOutputs);
+              answers().confirm(toolOutputs);
               return byPolling(id);
             }),
           ),
         interrupted,
-      ).pipe(tap({ next: () => answers.confirm(toolOutputs) }));
+      ).pipe(tap({ next: () => answers().confirm(toolOutputs) }));
 
     /** A run created by an attempt whose answer was lost, followed by polling. */
     const adopted = (startedAt: number) =>
@@ -161,20 +182,21 @@ export function followRun(
         }),
       );
 
-    const polled$ = (
-      newThread
+    /** The run created without a stream, then polled. */
+    const polled = () =>
+      (newThread
         ? backend.threads.createAndRun({ ...params, thread: newThread.thread })
         : backend.runs.create(threadId, params)
-    ).pipe(
-      concatMap((run) => {
-        created(run.thread_id);
-        runId = run.id;
-        return byPolling(run.id, true);
-      }),
-    );
+      ).pipe(
+        concatMap((run) => {
+          created(run.thread_id);
+          runId = run.id;
+          return byPolling(run.id, true);
+        }),
+      );
     let events$: Observable<RunEvent>;
     if (transport === 'poll') {
-      events$ = polled$;
+      events$ = polled();
     } else if (!streaming) {
       events$ = throwError(
         () => new TypeError("transport 'stream' needs a backend that can stream"),
@@ -189,14 +211,6 @@ export function followRun(
         // A new thread not created yet has no run to adopt: the request is sent again.
         (startedAt) => (threadId === '' ? of(undefined) : adopted(startedAt)),
         interrupted,
-      ).pipe(
-        tap((event) => {
-          if (event.event === 'thread.created') created(event.data.id);
-          if (event.event === 'thread.run.created') {
-            resilience.rememberRun(threadId, event.data.id);
-          }
-        }),
-        filter((event) => event.event !== 'thread.created'),
       );
       events$ = byStreaming(created$);
       if (transport === 'auto') {
@@ -205,7 +219,7 @@ export function followRun(
             if (error instanceof StreamInterruptedError && runId) return byPolling(runId);
             if (runId === undefined && refusesStreaming(error)) {
               config.streaming.refused = true;
-              return polled$;
+              return polled();
             }
             return throwError(() => error);
           }),
@@ -224,17 +238,22 @@ export function followRun(
       );
     }
 
-    return events$.pipe(
-      map(withNamedStatus),
-      tap((event) => {
-        recordEvent(seen, event);
-        if (!isRunEvent(event)) return;
+    /** The event as the run's stream tells it, recorded (so that polling can take over). */
+    const told = (streamed: RunEvent): RunEvent => {
+      const event = withNamedStatus(streamed);
+      recordEvent(seen, event);
+      if (isRunEvent(event)) {
         runId = event.data.id;
         if (terminalRunOf(event)) ended = true;
-      }),
+      }
+      return event;
+    };
+
+    return events$.pipe(
+      map(told),
       throwOnRunFailure(),
       finalize(() => {
-        aborter.abort();
+        toolAnswers?.abort();
         if (ended || !config.cancelOnUnsubscribe || !runId) return;
         const id = runId;
         lock.releaseAfter(

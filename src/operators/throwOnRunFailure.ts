@@ -1,4 +1,4 @@
-import { concatMap, concatWith, of, throwError, type MonoTypeOperatorFunction } from 'rxjs';
+import { type MonoTypeOperatorFunction, Observable } from 'rxjs';
 import { terminalRunOf } from '../backend/runStatus';
 import type { AssistantStreamEvent, Run } from '../backend/types';
 import { runErrorFor } from '../errors/RunError';
@@ -39,10 +39,19 @@ import { runErrorFor } from '../errors/RunError';
 export function throwOnRunFailure<
   T extends Run | AssistantStreamEvent,
 >(): MonoTypeOperatorFunction<T> {
-  return concatMap((value: T) => {
-    const run = terminalRunOf(value);
-    const error = run && runErrorFor(run);
-    const value$ = of(value);
-    return error ? value$.pipe(concatWith(throwError(() => error))) : value$;
-  });
+  // One subscriber for the whole stream, not an inner Observable per value:
+  // event streams are long, and this runs on every event of every run.
+  return (source) =>
+    new Observable<T>((subscriber) =>
+      source.subscribe({
+        next: (value) => {
+          subscriber.next(value);
+          const run = terminalRunOf(value);
+          const error = run && runErrorFor(run);
+          if (error) subscriber.error(error);
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      }),
+    );
 }
