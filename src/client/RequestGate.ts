@@ -1,4 +1,10 @@
-import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import {
+  Observable,
+  type Observer,
+  type SchedulerLike,
+  type Subscriber,
+  type Subscription,
+} from 'rxjs';
 
 /**
  * A client's gate: at most `limit` requests in flight at once, the others
@@ -7,7 +13,7 @@ import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
  */
 export class RequestGate {
   private inFlight = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly waiting: Array<Ticket<unknown>> = [];
   private pausedUntil = -Infinity;
   private wake?: Subscription;
 
@@ -27,42 +33,25 @@ export class RequestGate {
    */
   through<T>(request$: Observable<T>, untilFirstValue = false): Observable<T> {
     return new Observable<T>((subscriber) => {
-      let release: (() => void) | undefined;
-      const ticket = () => {
-        this.inFlight++;
-        let held = true;
-        release = () => {
-          if (!held) return;
-          held = false;
-          this.inFlight--;
-          this.dispatch();
-        };
-        subscriber.add(
-          request$.subscribe({
-            next: (value) => {
-              if (untilFirstValue) release?.();
-              subscriber.next(value);
-            },
-            error: (error: unknown) => {
-              release?.();
-              subscriber.error(error);
-            },
-            complete: () => {
-              release?.();
-              subscriber.complete();
-            },
-          }),
-        );
-      };
-      this.waiting.push(ticket);
+      const ticket = new Ticket(this, request$, subscriber, untilFirstValue);
+      this.waiting.push(ticket as Ticket<unknown>);
       this.dispatch();
-      return () => {
-        const index = this.waiting.indexOf(ticket);
-        if (index !== -1) this.waiting.splice(index, 1);
-        release?.();
-        if (this.waiting.length === 0) this.stopWaking();
-      };
+      return ticket;
     });
+  }
+
+  /** For its tickets: a place is free again. */
+  released(): void {
+    this.inFlight--;
+    this.dispatch();
+  }
+
+  /** For its tickets: a request is unsubscribed, sent or still waiting. */
+  leave(ticket: Ticket<unknown>): void {
+    const index = this.waiting.indexOf(ticket);
+    if (index !== -1) this.waiting.splice(index, 1);
+    ticket.release();
+    if (this.waiting.length === 0) this.stopWaking();
   }
 
   /** Holds every request not yet sent for `ms` from now (longer pauses win). */
@@ -92,6 +81,59 @@ export class RequestGate {
       }, wait);
       return;
     }
-    while (this.inFlight < this.limit && this.waiting.length > 0) this.waiting.shift()!();
+    while (this.inFlight < this.limit && this.waiting.length > 0) {
+      this.inFlight++;
+      this.waiting.shift()!.send();
+    }
+  }
+}
+
+/**
+ * One request's place at a gate: the request is sent when the gate lets it
+ * through, and its place given back when it ends (or, for an event stream,
+ * at its first value). One object rather than a closure for each of these
+ * steps: every request of the client has one.
+ */
+class Ticket<T> implements Observer<T> {
+  private held = false;
+
+  constructor(
+    private readonly gate: RequestGate,
+    private readonly request$: Observable<T>,
+    private readonly subscriber: Subscriber<T>,
+    private readonly untilFirstValue: boolean,
+  ) {}
+
+  /** Sends the request: the gate has counted it in flight. */
+  send(): void {
+    this.held = true;
+    this.subscriber.add(this.request$.subscribe(this));
+  }
+
+  next(value: T): void {
+    if (this.untilFirstValue) this.release();
+    this.subscriber.next(value);
+  }
+
+  error(error: unknown): void {
+    this.release();
+    this.subscriber.error(error);
+  }
+
+  complete(): void {
+    this.release();
+    this.subscriber.complete();
+  }
+
+  /** Gives the place back, once. */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.gate.released();
+  }
+
+  /** The teardown of the subscription to `through`: leaves the gate. */
+  unsubscribe(): void {
+    this.gate.leave(this as Ticket<unknown>);
   }
 }

@@ -5,7 +5,6 @@ import {
   defaultIfEmpty,
   defer,
   EMPTY,
-  filter,
   finalize,
   ignoreElements,
   map,
@@ -23,7 +22,7 @@ import { RunTimeoutError } from '../errors/RunTimeoutError';
 import { StreamInterruptedError } from '../errors/StreamInterruptedError';
 import { andThen } from '../internal/andThen';
 import { deadline } from '../internal/deadline';
-import { throwOnRunFailure } from '../operators/throwOnRunFailure';
+import { mapThrowingOnRunFailure } from '../operators/throwOnRunFailure';
 import type { FollowConfig, NewThread } from './followConfig';
 import { lostRun, submitTookEffect } from './reconcile';
 import { refusesStreaming } from './RetryPolicy';
@@ -113,43 +112,24 @@ export function followRun(
 
     const interrupted = (cause: unknown) => new StreamInterruptedError({ threadId, runId, cause });
 
-    /**
-     * One stream, then the stream of each submit, until the run ends. The
-     * thread and the run are noted as they are created; the thread's own
-     * event is not one of the run's.
-     */
+    /** One stream, then the stream of each submit, until the run ends. */
     const byStreaming = (events$: Observable<RunEvent>): Observable<RunEvent> =>
-      defer(() => {
-        let last: RunEvent | undefined;
-        const isRunsOwn = (event: RunEvent) => {
-          if (event.event === 'thread.created') {
-            created(event.data.id);
-            return false;
+      events$.pipe(
+        andThen((last) => {
+          if (last && terminalRunOf(last)) return EMPTY;
+          if (last?.event === 'thread.run.requires_action' && runId) {
+            const id = runId;
+            return answers()
+              .for(last.data)
+              .pipe(
+                map((toolOutputs) => byStreaming(submitStream(id, toolOutputs))),
+                defaultIfEmpty(byPolling(id)),
+                concatMap((next$) => next$),
+              );
           }
-          if (event.event === 'thread.run.created') {
-            resilience.rememberRun(threadId, event.data.id);
-          }
-          last = event;
-          return true;
-        };
-        return events$.pipe(
-          filter(isRunsOwn),
-          andThen(() => {
-            if (last && terminalRunOf(last)) return EMPTY;
-            if (last?.event === 'thread.run.requires_action' && runId) {
-              const id = runId;
-              return answers()
-                .for(last.data)
-                .pipe(
-                  map((toolOutputs) => byStreaming(submitStream(id, toolOutputs))),
-                  defaultIfEmpty(byPolling(id)),
-                  concatMap((next$) => next$),
-                );
-            }
-            return throwError(() => interrupted(undefined));
-          }),
-        );
-      });
+          return throwError(() => interrupted(undefined));
+        }),
+      );
 
     const submitStream = (id: string, toolOutputs: ToolOutput[]) =>
       streamRequest(
@@ -238,8 +218,19 @@ export function followRun(
       );
     }
 
-    /** The event as the run's stream tells it, recorded (so that polling can take over). */
-    const told = (streamed: RunEvent): RunEvent => {
+    /**
+     * The event as the run's stream tells it, recorded (so that polling can
+     * take over); the thread and the run are noted as they are created, and
+     * the thread's own event, not one of the run's, is left out.
+     */
+    const told = (streamed: RunEvent): RunEvent | undefined => {
+      if (streamed.event === 'thread.created') {
+        created(streamed.data.id);
+        return undefined;
+      }
+      if (streamed.event === 'thread.run.created') {
+        resilience.rememberRun(threadId, streamed.data.id);
+      }
       const event = withNamedStatus(streamed);
       recordEvent(seen, event);
       if (isRunEvent(event)) {
@@ -250,8 +241,7 @@ export function followRun(
     };
 
     return events$.pipe(
-      map(told),
-      throwOnRunFailure(),
+      mapThrowingOnRunFailure(told),
       finalize(() => {
         toolAnswers?.abort();
         if (ended || !config.cancelOnUnsubscribe || !runId) return;

@@ -84,7 +84,13 @@ function createClient(
     return { watch, r: own ? resilience(options, watch.scheduler) : clientResilience };
   };
 
-  const follow = (options: RunOptions): FollowConfig => {
+  let followDefaults: FollowConfig | undefined;
+  /** The settings of one run: the client's own, made once, for a run without options. */
+  const follow = (options: RunOptions): FollowConfig =>
+    Object.values(options).every((value) => value === undefined)
+      ? (followDefaults ??= followWith({}))
+      : followWith(options);
+  const followWith = (options: RunOptions): FollowConfig => {
     const { watch, r } = watcher(options);
     return {
       backend: requestsWith(r),

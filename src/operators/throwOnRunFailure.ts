@@ -1,4 +1,4 @@
-import { type MonoTypeOperatorFunction, Observable } from 'rxjs';
+import { type MonoTypeOperatorFunction, Observable, type OperatorFunction } from 'rxjs';
 import { terminalRunOf } from '../backend/runStatus';
 import type { AssistantStreamEvent, Run } from '../backend/types';
 import { runErrorFor } from '../errors/RunError';
@@ -39,14 +39,32 @@ import { runErrorFor } from '../errors/RunError';
 export function throwOnRunFailure<
   T extends Run | AssistantStreamEvent,
 >(): MonoTypeOperatorFunction<T> {
-  // One subscriber for the whole stream, not an inner Observable per value:
-  // event streams are long, and this runs on every event of every run.
+  return mapThrowingOnRunFailure((value: T) => value);
+}
+
+/**
+ * Internal (not exported by the package): `map(project)`, leaving out the
+ * values it maps to `undefined`, then `throwOnRunFailure()`, in one
+ * subscriber and without an inner Observable per value: event streams are
+ * long, and this runs on every event of every run.
+ */
+export function mapThrowingOnRunFailure<T, R extends Run | AssistantStreamEvent>(
+  project: (value: T) => R | undefined,
+): OperatorFunction<T, R> {
   return (source) =>
-    new Observable<T>((subscriber) =>
+    new Observable<R>((subscriber) =>
       source.subscribe({
         next: (value) => {
-          subscriber.next(value);
-          const run = terminalRunOf(value);
+          let projected: R | undefined;
+          try {
+            projected = project(value);
+          } catch (error) {
+            subscriber.error(error);
+            return;
+          }
+          if (projected === undefined) return;
+          subscriber.next(projected);
+          const run = terminalRunOf(projected);
           const error = run && runErrorFor(run);
           if (error) subscriber.error(error);
         },
