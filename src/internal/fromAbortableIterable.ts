@@ -1,5 +1,8 @@
 import { Observable } from 'rxjs';
 
+const itself = <T>(item: T): T[] => [item];
+const asIs = (error: unknown) => error;
+
 /**
  * A cold Observable over a call that resolves to an async iterable, such as
  * the SDK's `Stream` of server-sent events: one call per subscription with
@@ -8,10 +11,12 @@ import { Observable } from 'rxjs';
  * the call and stops reading; nothing is emitted after that. A call that has
  * ended (its iterable read to the end, or failed) is not aborted: there is
  * nothing left to stop, and an abort costs an exception and its listeners.
+ * The call's error, or its iterable's, is raised as `onError` makes it.
  */
 export function fromAbortableIterable<T, R = T>(
   call: (signal: AbortSignal) => PromiseLike<AsyncIterable<T>>,
-  expand: (item: T) => Iterable<R> = (item) => [item as unknown as R],
+  expand: (item: T) => Iterable<R> = itself as (item: T) => Iterable<R>,
+  onError: (error: unknown) => unknown = asIs,
 ): Observable<R> {
   return new Observable<R>((subscriber) => {
     const controller = new AbortController();
@@ -30,7 +35,7 @@ export function fromAbortableIterable<T, R = T>(
         if (!signal.aborted) subscriber.complete();
       } catch (error) {
         ended = true;
-        if (!signal.aborted) subscriber.error(error);
+        if (!signal.aborted) subscriber.error(onError(error));
       }
     })();
     return () => {
