@@ -1,4 +1,4 @@
-import { concatMap, defer, Observable, of, throwError } from 'rxjs';
+import { concatMap, defer, Observable, type Observer, of, throwError } from 'rxjs';
 import type { RequestOptions } from '../backend/AssistantsBackend';
 import { isAbortError, isRetryable, mayHaveTakenEffect } from './RetryPolicy';
 import { newIdempotencyKey, type Resilience, waitToRetry } from './resilientBackend';
@@ -37,19 +37,22 @@ export function streamRequest<E>(
         }),
       );
     };
-    // One subscriber per attempt, as `catchError` would do it, noting the
-    // first event on the way (this is on the path of every streamed event).
+    // What `catchError` does, noting the first event on the way, with no
+    // subscriber of its own (this is on the path of every streamed event).
     const attempt = (n: number): Observable<E> =>
       new Observable<E>((subscriber) => {
         let started = false;
-        return r.gate.through(send(options), true).subscribe({
+        const observer: Observer<E> = {
           next: (event) => {
             started = true;
             subscriber.next(event);
           },
-          error: (error: unknown) => defer(() => failed(n, error, started)).subscribe(subscriber),
+          error: (error: unknown) => {
+            defer(() => failed(n, error, started)).subscribe(subscriber);
+          },
           complete: () => subscriber.complete(),
-        });
+        };
+        return r.gate.enter(send(options), observer, true);
       });
     return attempt(0);
   });
