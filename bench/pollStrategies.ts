@@ -53,6 +53,8 @@ const ranges = (flag('--durations') ?? '0.2-3,0.2-30').split(',').map((range) =>
 const snapshots = flag('--heap-snapshots');
 /** A directory for CPU profiles: each strategy's batch, from its start to its end. */
 const profiles = flag('--cpu-profiles');
+/** A directory for sampled heap profiles: what each strategy's runs hold at the probe, by allocation site. */
+const heapProfiles = flag('--heap-profiles');
 const svgPath = flag('--svg') ?? (only ? undefined : 'docs/performance-latency.svg');
 
 // rx-assistants as it is published: bundled by esbuild as tsup does, not run
@@ -128,7 +130,7 @@ const dropConnections = async () => {
 };
 
 // --- the client ---------------------------------------------------------------
-const profiler = profiles ? new Session() : undefined;
+const profiler = profiles || heapProfiles ? new Session() : undefined;
 profiler?.connect();
 await profiler?.post('Profiler.enable');
 await profiler?.post('Profiler.setSamplingInterval', { interval: 100 });
@@ -272,6 +274,7 @@ async function measure(
   // then leaves what the runs hold (its own CPU time is not counted).
   let heapInFlight = 0;
   let gcCpu = 0;
+  let heapProfile: Promise<{ profile: unknown }> | undefined;
   const probe = setTimeout(() => {
     const before = process.cpuUsage();
     gc();
@@ -279,15 +282,23 @@ async function measure(
     const spent = process.cpuUsage(before);
     gcCpu = spent.user + spent.system;
     snapshot('flight');
+    // Taken now (the session answers later): what the runs hold, by allocation site.
+    if (heapProfiles) heapProfile = profiler!.post('HeapProfiler.getSamplingProfile');
   }, 150);
-  if (profiler) await profiler.post('Profiler.start');
+  if (profiles) await profiler!.post('Profiler.start');
+  if (heapProfiles) await profiler!.post('HeapProfiler.startSampling', { samplingInterval: 64 });
   const cpu = process.cpuUsage();
   const started = epochNow();
   const results = await Promise.all(threads.map((thread) => follow(thread.id)));
   const wall = epochNow() - started;
   const cpuUsed = process.cpuUsage(cpu);
-  if (profiler) {
-    const { profile } = await profiler.post('Profiler.stop');
+  if (heapProfiles) {
+    const { profile } = await heapProfile!;
+    await profiler!.post('HeapProfiler.stopSampling');
+    writeFileSync(`${heapProfiles}/${fileName}.heapprofile`, JSON.stringify(profile));
+  }
+  if (profiles) {
+    const { profile } = await profiler!.post('Profiler.stop');
     writeFileSync(`${profiles}/${fileName}.cpuprofile`, JSON.stringify(profile));
   }
   clearTimeout(probe);
