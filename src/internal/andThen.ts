@@ -1,4 +1,11 @@
-import { defer, type MonoTypeOperatorFunction, Observable, type ObservableInput } from 'rxjs';
+import {
+  defer,
+  type MonoTypeOperatorFunction,
+  Observable,
+  type ObservableInput,
+  type Observer,
+  type Subscriber,
+} from 'rxjs';
 
 /**
  * Mirrors the source, then, once it completes, the Observable that
@@ -12,15 +19,28 @@ export function andThen<T>(
   next: (last: T | undefined) => ObservableInput<T>,
 ): MonoTypeOperatorFunction<T> {
   return (source) =>
-    new Observable<T>((subscriber) => {
-      let last: T | undefined;
-      return source.subscribe({
-        next: (value) => {
-          last = value;
-          subscriber.next(value);
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => defer(() => next(last)).subscribe(subscriber),
-      });
-    });
+    new Observable<T>((subscriber) => source.subscribe(new AndThen(subscriber, next)));
+}
+
+/** The source's observer: one object rather than a closure per callback. */
+class AndThen<T> implements Observer<T> {
+  private last: T | undefined;
+
+  constructor(
+    private readonly subscriber: Subscriber<T>,
+    private readonly then: (last: T | undefined) => ObservableInput<T>,
+  ) {}
+
+  next(value: T): void {
+    this.last = value;
+    this.subscriber.next(value);
+  }
+
+  error(error: unknown): void {
+    this.subscriber.error(error);
+  }
+
+  complete(): void {
+    defer(() => this.then(this.last)).subscribe(this.subscriber);
+  }
 }

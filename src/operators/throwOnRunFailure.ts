@@ -1,4 +1,10 @@
-import { type MonoTypeOperatorFunction, Observable, type OperatorFunction } from 'rxjs';
+import {
+  type MonoTypeOperatorFunction,
+  Observable,
+  type Observer,
+  type OperatorFunction,
+  type Subscriber,
+} from 'rxjs';
 import { terminalRunOf } from '../backend/runStatus';
 import type { AssistantStreamEvent, Run } from '../backend/types';
 import { runErrorFor } from '../errors/RunError';
@@ -52,24 +58,36 @@ export function mapThrowingOnRunFailure<T, R extends Run | AssistantStreamEvent>
   project: (value: T) => R | undefined,
 ): OperatorFunction<T, R> {
   return (source) =>
-    new Observable<R>((subscriber) =>
-      source.subscribe({
-        next: (value) => {
-          let projected: R | undefined;
-          try {
-            projected = project(value);
-          } catch (error) {
-            subscriber.error(error);
-            return;
-          }
-          if (projected === undefined) return;
-          subscriber.next(projected);
-          const run = terminalRunOf(projected);
-          const error = run && runErrorFor(run);
-          if (error) subscriber.error(error);
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      }),
-    );
+    new Observable<R>((subscriber) => source.subscribe(new FailureCheck(subscriber, project)));
+}
+
+/** The source's observer: one object rather than a closure per callback. */
+class FailureCheck<T, R extends Run | AssistantStreamEvent> implements Observer<T> {
+  constructor(
+    private readonly subscriber: Subscriber<R>,
+    private readonly project: (value: T) => R | undefined,
+  ) {}
+
+  next(value: T): void {
+    let projected: R | undefined;
+    try {
+      projected = this.project(value);
+    } catch (error) {
+      this.subscriber.error(error);
+      return;
+    }
+    if (projected === undefined) return;
+    this.subscriber.next(projected);
+    const run = terminalRunOf(projected);
+    const error = run && runErrorFor(run);
+    if (error) this.subscriber.error(error);
+  }
+
+  error(error: unknown): void {
+    this.subscriber.error(error);
+  }
+
+  complete(): void {
+    this.subscriber.complete();
+  }
 }
