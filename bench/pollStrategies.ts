@@ -10,6 +10,9 @@
  *   npm run bench -- --only "default,stream"        # strategies whose name has a word
  *   npm run bench -- --svg /tmp/chart.svg           # where the chart goes
  *   npm run bench -- --source                       # rx-assistants from src through tsx, not bundled
+ *   npm run bench -- --only stream --heap-profiles /tmp/p   # sampled heap at the probe, by allocation site
+ *   npm run bench -- --only stream --heap-snapshots /tmp/s  # heap snapshots before the batch and at the probe
+ *   npm run bench -- --only stream --cpu-profiles /tmp/c    # a CPU profile of each batch
  *
  * A server in a child process (bench/benchServer.ts) runs runs of known
  * duration (spread evenly over each range) and reports when each one ends
