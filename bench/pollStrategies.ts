@@ -10,6 +10,9 @@
  *   npm run bench -- --only "default,stream"        # strategies whose name has a word
  *   npm run bench -- --svg /tmp/chart.svg           # where the chart goes
  *   npm run bench -- --source                       # rx-assistants from src through tsx, not bundled
+ *   npm run bench -- --only stream --heap-profiles /tmp/p   # sampled heap at the probe, by allocation site
+ *   npm run bench -- --only stream --heap-snapshots /tmp/s  # heap snapshots before the batch and at the probe
+ *   npm run bench -- --only stream --cpu-profiles /tmp/c    # a CPU profile of each batch
  *
  * A server in a child process (bench/benchServer.ts) runs runs of known
  * duration (spread evenly over each range) and reports when each one ends
@@ -25,10 +28,11 @@
  * and no `--svg` is given).
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { build } from 'esbuild';
 import OpenAI from 'openai';
@@ -48,6 +52,12 @@ const ranges = (flag('--durations') ?? '0.2-3,0.2-30').split(',').map((range) =>
   if (!(lo >= 0 && hi >= lo)) throw new TypeError(`--durations: bad range ${range}`);
   return { lo, hi };
 });
+/** A directory for heap snapshots: each strategy's before its batch and at the probe. */
+const snapshots = flag('--heap-snapshots');
+/** A directory for CPU profiles: each strategy's batch, from its start to its end. */
+const profiles = flag('--cpu-profiles');
+/** A directory for sampled heap profiles: what each strategy's runs hold at the probe, by allocation site. */
+const heapProfiles = flag('--heap-profiles');
 const svgPath = flag('--svg') ?? (only ? undefined : 'docs/performance-latency.svg');
 
 // rx-assistants as it is published: bundled by esbuild as tsup does, not run
@@ -58,7 +68,9 @@ let library: typeof RxAssistantsLibrary;
 if (process.argv.includes('--source')) {
   library = await import('../src');
 } else {
-  const outfile = 'node_modules/.cache/rx-assistants-bench/index.mjs';
+  // One file per process: node_modules may be shared by several checkouts,
+  // whose benchmarks must not import each other's bundle.
+  const outfile = `node_modules/.cache/rx-assistants-bench/index-${process.pid}.mjs`;
   await build({
     entryPoints: ['src/index.ts'],
     bundle: true,
@@ -70,6 +82,7 @@ if (process.argv.includes('--source')) {
     logLevel: 'warning',
   });
   library = (await import(pathToFileURL(outfile).href)) as typeof RxAssistantsLibrary;
+  rmSync(outfile);
 }
 const { adaptivePoll, rxAssistants } = library;
 const epochNow = () => performance.timeOrigin + performance.now();
@@ -120,6 +133,10 @@ const dropConnections = async () => {
 };
 
 // --- the client ---------------------------------------------------------------
+const profiler = profiles || heapProfiles ? new Session() : undefined;
+profiler?.connect();
+await profiler?.post('Profiler.enable');
+await profiler?.post('Profiler.setSamplingInterval', { interval: 100 });
 let requests = 0;
 const counted = new OpenAI({
   apiKey: 'bench',
@@ -251,22 +268,42 @@ async function measure(
   requests = 0;
   connections = 0;
   const heapBase = heapUsed();
+  const fileName = `${short.replace(/\W+/g, '-')}-${lo}-${hi}`;
+  const snapshot = (when: string) => {
+    if (snapshots) writeHeapSnapshot(`${snapshots}/${fileName}-${when}.heapsnapshot`);
+  };
+  snapshot('base');
   // 150 ms in, every run is in flight and none has ended: a full collection
   // then leaves what the runs hold (its own CPU time is not counted).
   let heapInFlight = 0;
   let gcCpu = 0;
+  let heapProfile: Promise<{ profile: unknown }> | undefined;
   const probe = setTimeout(() => {
     const before = process.cpuUsage();
     gc();
     heapInFlight = heapUsed() - heapBase;
     const spent = process.cpuUsage(before);
     gcCpu = spent.user + spent.system;
+    snapshot('flight');
+    // Taken now (the session answers later): what the runs hold, by allocation site.
+    if (heapProfiles) heapProfile = profiler!.post('HeapProfiler.getSamplingProfile');
   }, 150);
+  if (profiles) await profiler!.post('Profiler.start');
+  if (heapProfiles) await profiler!.post('HeapProfiler.startSampling', { samplingInterval: 64 });
   const cpu = process.cpuUsage();
   const started = epochNow();
   const results = await Promise.all(threads.map((thread) => follow(thread.id)));
   const wall = epochNow() - started;
   const cpuUsed = process.cpuUsage(cpu);
+  if (heapProfiles) {
+    const { profile } = await heapProfile!;
+    await profiler!.post('HeapProfiler.stopSampling');
+    writeFileSync(`${heapProfiles}/${fileName}.heapprofile`, JSON.stringify(profile));
+  }
+  if (profiles) {
+    const { profile } = await profiler!.post('Profiler.stop');
+    writeFileSync(`${profiles}/${fileName}.cpuprofile`, JSON.stringify(profile));
+  }
   clearTimeout(probe);
   const opened = connections;
   while (results.some((r) => !terminalAt.has(r.runId))) await sleep(10);

@@ -1,4 +1,3 @@
-import { catchError, type Observable, throwError } from 'rxjs';
 import { namingEndpoint } from '../errors/connectionError';
 import type { AssistantsBackend } from './AssistantsBackend';
 
@@ -44,30 +43,23 @@ const ROUTES: Record<keyof AssistantsBackend, Record<string, string>> = {
   },
 };
 
-type Method = (...args: unknown[]) => Observable<unknown>;
-
 /**
- * The backend with each connection error naming the request that failed:
- * its method and URL under `baseURL` (see `namingEndpoint`).
+ * How a backend over `baseURL` names the request that failed in a connection
+ * error: `name(error, resource, method, ...args)` gives the error to raise,
+ * with its method and URL (see `namingEndpoint`). The request Observables call it themselves, rather than
+ * each being wrapped in one more operator.
  */
-export function namingEndpoints(backend: AssistantsBackend, baseURL: string): AssistantsBackend {
+export function endpointNamer(baseURL: string) {
   const base = baseURL.replace(/\/+$/, '');
-  const wrapped = Object.entries(backend).map(([key, resource]) => {
-    const routes = ROUTES[key as keyof AssistantsBackend];
-    const methods = Object.entries(resource as Record<string, Method>).map(([name, method]) => {
-      const [verb, path] = (routes?.[name] ?? `? /${key}/${name}`).split(' ') as [string, string];
-      return [
-        name,
-        (...args: unknown[]) =>
-          method(...args).pipe(
-            catchError((error: unknown) => {
-              const url = base + path.replace(/\{(\d)\}/g, (_m, n: string) => String(args[+n]));
-              return throwError(() => namingEndpoint(error, verb, url));
-            }),
-          ),
-      ];
-    });
-    return [key, Object.fromEntries(methods)];
-  });
-  return Object.fromEntries(wrapped) as unknown as AssistantsBackend;
+  return (
+    error: unknown,
+    resource: keyof AssistantsBackend,
+    method: string,
+    ...args: unknown[]
+  ): unknown => {
+    const route = ROUTES[resource]?.[method] ?? `? /${resource}/${method}`;
+    const [verb, path] = route.split(' ') as [string, string];
+    const url = base + path.replace(/\{(\d)\}/g, (_m, n: string) => String(args[+n]));
+    return namingEndpoint(error, verb, url);
+  };
 }

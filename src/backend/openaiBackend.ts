@@ -1,7 +1,7 @@
 import type OpenAI from 'openai';
 import type { Observable } from 'rxjs';
 import { fromAbortable } from '../internal/fromAbortable';
-import { namingEndpoints } from './endpoints';
+import { endpointNamer } from './endpoints';
 import { fromAbortableIterable } from '../internal/fromAbortableIterable';
 import type { AssistantsBackend, Page, RequestOptions, RunRetrieval } from './AssistantsBackend';
 
@@ -59,106 +59,174 @@ export function openaiBackend(client: OpenAI): AssistantsBackend {
   const { assistants, threads } = client.beta;
   const { messages, runs } = threads;
   const { steps } = runs;
-  const backend: AssistantsBackend = {
+  // Each request names itself in a connection error (see `endpointNamer`).
+  const named = endpointNamer(client.baseURL);
+  return {
     assistants: {
       create: (params, options) =>
-        fromAbortable((signal) => assistants.create(params, sdk(signal, options))),
+        fromAbortable(
+          (signal) => assistants.create(params, sdk(signal, options)),
+          (error) => named(error, 'assistants', 'create'),
+        ),
       retrieve: (assistantId) =>
-        fromAbortable((signal) => assistants.retrieve(assistantId, { signal })),
+        fromAbortable(
+          (signal) => assistants.retrieve(assistantId, { signal }),
+          (error) => named(error, 'assistants', 'retrieve', assistantId),
+        ),
       update: (assistantId, params, options) =>
-        fromAbortable((signal) => assistants.update(assistantId, params, sdk(signal, options))),
-      list: (query) => listPage((signal) => assistants.list(query, { signal })),
+        fromAbortable(
+          (signal) => assistants.update(assistantId, params, sdk(signal, options)),
+          (error) => named(error, 'assistants', 'update', assistantId),
+        ),
+      list: (query) =>
+        listPage(
+          (signal) => assistants.list(query, { signal }),
+          (error) => named(error, 'assistants', 'list'),
+        ),
       delete: (assistantId) =>
-        fromAbortable((signal) => assistants.delete(assistantId, { signal })),
+        fromAbortable(
+          (signal) => assistants.delete(assistantId, { signal }),
+          (error) => named(error, 'assistants', 'delete', assistantId),
+        ),
     },
     threads: {
       create: (params, options) =>
-        fromAbortable((signal) => threads.create(params, sdk(signal, options))),
-      retrieve: (threadId) => fromAbortable((signal) => threads.retrieve(threadId, { signal })),
+        fromAbortable(
+          (signal) => threads.create(params, sdk(signal, options)),
+          (error) => named(error, 'threads', 'create'),
+        ),
+      retrieve: (threadId) =>
+        fromAbortable(
+          (signal) => threads.retrieve(threadId, { signal }),
+          (error) => named(error, 'threads', 'retrieve', threadId),
+        ),
       update: (threadId, params, options) =>
-        fromAbortable((signal) => threads.update(threadId, params, sdk(signal, options))),
-      delete: (threadId) => fromAbortable((signal) => threads.delete(threadId, { signal })),
+        fromAbortable(
+          (signal) => threads.update(threadId, params, sdk(signal, options)),
+          (error) => named(error, 'threads', 'update', threadId),
+        ),
+      delete: (threadId) =>
+        fromAbortable(
+          (signal) => threads.delete(threadId, { signal }),
+          (error) => named(error, 'threads', 'delete', threadId),
+        ),
       createAndRun: (params, options) =>
-        fromAbortable((signal) =>
-          threads.createAndRun({ ...params, stream: false }, sdk(signal, options)),
+        fromAbortable(
+          (signal) => threads.createAndRun({ ...params, stream: false }, sdk(signal, options)),
+          (error) => named(error, 'threads', 'createAndRun'),
         ),
     },
     messages: {
       create: (threadId, params, options) =>
-        fromAbortable((signal) => messages.create(threadId, params, sdk(signal, options))),
+        fromAbortable(
+          (signal) => messages.create(threadId, params, sdk(signal, options)),
+          (error) => named(error, 'messages', 'create', threadId),
+        ),
       retrieve: (threadId, messageId) =>
-        fromAbortable((signal) =>
-          messages.retrieve(messageId, { thread_id: threadId }, { signal }),
+        fromAbortable(
+          (signal) => messages.retrieve(messageId, { thread_id: threadId }, { signal }),
+          (error) => named(error, 'messages', 'retrieve', threadId, messageId),
         ),
       update: (threadId, messageId, params, options) =>
-        fromAbortable((signal) =>
-          messages.update(messageId, { ...params, thread_id: threadId }, sdk(signal, options)),
+        fromAbortable(
+          (signal) =>
+            messages.update(messageId, { ...params, thread_id: threadId }, sdk(signal, options)),
+          (error) => named(error, 'messages', 'update', threadId, messageId),
         ),
-      list: (threadId, query) => listPage((signal) => messages.list(threadId, query, { signal })),
+      list: (threadId, query) =>
+        listPage(
+          (signal) => messages.list(threadId, query, { signal }),
+          (error) => named(error, 'messages', 'list', threadId),
+        ),
       delete: (threadId, messageId) =>
-        fromAbortable((signal) => messages.delete(messageId, { thread_id: threadId }, { signal })),
+        fromAbortable(
+          (signal) => messages.delete(messageId, { thread_id: threadId }, { signal }),
+          (error) => named(error, 'messages', 'delete', threadId, messageId),
+        ),
     },
     runs: {
       create: (threadId, params, options) =>
-        fromAbortable((signal) =>
-          runs.create(threadId, { ...params, stream: false }, sdk(signal, options)),
+        fromAbortable(
+          (signal) => runs.create(threadId, { ...params, stream: false }, sdk(signal, options)),
+          (error) => named(error, 'runs', 'create', threadId),
         ),
       retrieve: (threadId, runId) =>
-        fromAbortable((signal) =>
-          runs
-            .retrieve(runId, { thread_id: threadId }, { signal })
-            .withResponse()
-            .then(({ data: run, response }): RunRetrieval => {
-              const pollAfterMs = parsePollAfterMs(response.headers.get('openai-poll-after-ms'));
-              return pollAfterMs === undefined ? { run } : { run, pollAfterMs };
-            }),
+        fromAbortable(
+          (signal) =>
+            runs
+              .retrieve(runId, { thread_id: threadId }, { signal })
+              .withResponse()
+              .then(({ data: run, response }): RunRetrieval => {
+                const pollAfterMs = parsePollAfterMs(response.headers.get('openai-poll-after-ms'));
+                return pollAfterMs === undefined ? { run } : { run, pollAfterMs };
+              }),
+          (error) => named(error, 'runs', 'retrieve', threadId, runId),
         ),
       update: (threadId, runId, params, options) =>
-        fromAbortable((signal) =>
-          runs.update(runId, { ...params, thread_id: threadId }, sdk(signal, options)),
+        fromAbortable(
+          (signal) => runs.update(runId, { ...params, thread_id: threadId }, sdk(signal, options)),
+          (error) => named(error, 'runs', 'update', threadId, runId),
         ),
-      list: (threadId, query) => listPage((signal) => runs.list(threadId, query, { signal })),
+      list: (threadId, query) =>
+        listPage(
+          (signal) => runs.list(threadId, query, { signal }),
+          (error) => named(error, 'runs', 'list', threadId),
+        ),
       cancel: (threadId, runId, options) =>
-        fromAbortable((signal) =>
-          runs.cancel(runId, { thread_id: threadId }, sdk(signal, options)),
+        fromAbortable(
+          (signal) => runs.cancel(runId, { thread_id: threadId }, sdk(signal, options)),
+          (error) => named(error, 'runs', 'cancel', threadId, runId),
         ),
       submitToolOutputs: (threadId, runId, params, options) =>
-        fromAbortable((signal) =>
-          runs.submitToolOutputs(
-            runId,
-            { ...params, thread_id: threadId, stream: false },
-            sdk(signal, options),
-          ),
+        fromAbortable(
+          (signal) =>
+            runs.submitToolOutputs(
+              runId,
+              { ...params, thread_id: threadId, stream: false },
+              sdk(signal, options),
+            ),
+          (error) => named(error, 'runs', 'submitToolOutputs', threadId, runId),
         ),
     },
     steps: {
       retrieve: (threadId, runId, stepId, query) =>
-        fromAbortable((signal) =>
-          steps.retrieve(stepId, { ...query, thread_id: threadId, run_id: runId }, { signal }),
+        fromAbortable(
+          (signal) =>
+            steps.retrieve(stepId, { ...query, thread_id: threadId, run_id: runId }, { signal }),
+          (error) => named(error, 'steps', 'retrieve', threadId, runId, stepId),
         ),
       list: (threadId, runId, query) =>
-        listPage((signal) => steps.list(runId, { ...query, thread_id: threadId }, { signal })),
+        listPage(
+          (signal) => steps.list(runId, { ...query, thread_id: threadId }, { signal }),
+          (error) => named(error, 'steps', 'list', threadId, runId),
+        ),
     },
     streaming: {
       createRun: (threadId, params, options) =>
-        fromAbortableIterable((signal) =>
-          runs.create(threadId, { ...params, stream: true }, sdk(signal, options)),
+        fromAbortableIterable(
+          (signal) => runs.create(threadId, { ...params, stream: true }, sdk(signal, options)),
+          undefined,
+          (error) => named(error, 'streaming', 'createRun', threadId),
         ),
       createThreadAndRun: (params, options) =>
-        fromAbortableIterable((signal) =>
-          threads.createAndRun({ ...params, stream: true }, sdk(signal, options)),
+        fromAbortableIterable(
+          (signal) => threads.createAndRun({ ...params, stream: true }, sdk(signal, options)),
+          undefined,
+          (error) => named(error, 'streaming', 'createThreadAndRun'),
         ),
       submitToolOutputs: (threadId, runId, params, options) =>
-        fromAbortableIterable((signal) =>
-          runs.submitToolOutputs(
-            runId,
-            { ...params, thread_id: threadId, stream: true },
-            sdk(signal, options),
-          ),
+        fromAbortableIterable(
+          (signal) =>
+            runs.submitToolOutputs(
+              runId,
+              { ...params, thread_id: threadId, stream: true },
+              sdk(signal, options),
+            ),
+          undefined,
+          (error) => named(error, 'streaming', 'submitToolOutputs', threadId, runId),
         ),
     },
   };
-  return namingEndpoints(backend, client.baseURL);
 }
 
 /**
@@ -202,10 +270,11 @@ function sdk(signal: AbortSignal, options: RequestOptions | undefined) {
 /** One page of a list call, mapped to the port's {@link Page}. */
 function listPage<T extends { id: string }>(
   call: (signal: AbortSignal) => PromiseLike<SdkPage<T>>,
+  onError: (error: unknown) => unknown,
 ): Observable<Page<T>> {
   // The SDK promise's own `then`, never `await`: zone.js (Angular) adopts the
   // SDK's Promise subclass as `null`.
-  return fromAbortable((signal) => call(signal).then(toPage));
+  return fromAbortable((signal) => call(signal).then(toPage), onError);
 }
 
 function toPage<T extends { id: string }>(page: SdkPage<T>): Page<T> {

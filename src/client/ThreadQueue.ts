@@ -1,4 +1,4 @@
-import { AsyncSubject, defer, finalize, type Observable, concatMap, of, take } from 'rxjs';
+import { AsyncSubject, concatMap, defer, EMPTY, finalize, type Observable, take } from 'rxjs';
 
 /** Lets a queued job hold its thread a little past its own end. */
 export interface QueueLock {
@@ -17,39 +17,53 @@ export class ThreadQueue {
   private readonly tails = new Map<string, AsyncSubject<void>>();
 
   enqueue<T>(threadId: string, job: (lock: QueueLock) => Observable<T>): Observable<T> {
-    return defer(() => {
-      const previous = this.tails.get(threadId);
-      const turn: Observable<unknown> = previous ?? of(undefined);
-      const done = new AsyncSubject<void>();
-      this.tails.set(threadId, done);
-      let settle: Observable<unknown> = of(undefined);
-      const lock: QueueLock = {
-        releaseAfter: (work$) => {
-          settle = work$;
-        },
-      };
-      const release = () => {
-        const after$ = turn.pipe(
-          take(1),
-          concatMap(() => settle),
-        );
-        const free = () => {
-          if (this.tails.get(threadId) === done) this.tails.delete(threadId);
-          done.next();
-          done.complete();
-        };
-        after$.subscribe({ complete: free, error: free });
-      };
-      return turn.pipe(
-        take(1),
-        concatMap(() => job(lock)),
-        finalize(release),
-      );
-    });
+    return defer(() => new QueueTurn(this.tails, threadId).run(job));
   }
 
   /** How many threads have a job running or waiting. */
   get size(): number {
     return this.tails.size;
+  }
+}
+
+/**
+ * One job's turn on its thread: it starts once the job before has ended (at
+ * once on a free thread), and the thread is free again once the job and the
+ * work given to `releaseAfter` have settled. One object, not a closure for
+ * each step: every run has one.
+ */
+class QueueTurn implements QueueLock {
+  private readonly previous: AsyncSubject<void> | undefined;
+  private readonly done = new AsyncSubject<void>();
+  private settle: Observable<unknown> = EMPTY;
+
+  constructor(
+    private readonly tails: Map<string, AsyncSubject<void>>,
+    private readonly threadId: string,
+  ) {
+    this.previous = tails.get(threadId);
+    tails.set(threadId, this.done);
+  }
+
+  run<T>(job: (lock: QueueLock) => Observable<T>): Observable<T> {
+    return this.afterTurn(() => job(this)).pipe(finalize(() => this.release()));
+  }
+
+  releaseAfter(work$: Observable<unknown>): void {
+    this.settle = work$;
+  }
+
+  /** `next()` once the job before has ended (at once on a free thread). */
+  private afterTurn<R>(next: () => Observable<R>): Observable<R> {
+    return this.previous ? this.previous.pipe(take(1), concatMap(next)) : next();
+  }
+
+  private release(): void {
+    const free = () => {
+      if (this.tails.get(this.threadId) === this.done) this.tails.delete(this.threadId);
+      this.done.next();
+      this.done.complete();
+    };
+    this.afterTurn(() => this.settle).subscribe({ complete: free, error: free });
   }
 }

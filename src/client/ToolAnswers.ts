@@ -16,11 +16,12 @@ import {
 export class ToolAnswers {
   private readonly outputs = new Map<string, ToolOutput>();
   private readonly confirmed = new Set<string>();
+  /** The handlers' signal, made when one is first called (an abort costs an exception and its listeners). */
+  private aborter?: AbortController;
 
   constructor(
     private readonly handlers: ToolHandlers,
     private readonly policy: ToolErrorPolicy,
-    private readonly signal: AbortSignal,
   ) {}
 
   /** The outputs of the run's calls not confirmed yet (computed once each), or nothing. */
@@ -40,13 +41,23 @@ export class ToolAnswers {
     const answered$ =
       missing.length === 0
         ? of([])
-        : answerToolCalls(waiting, this.handlers, this.policy, this.signal);
+        : answerToolCalls(
+            waiting,
+            this.handlers,
+            this.policy,
+            (this.aborter ??= new AbortController()).signal,
+          );
     return answered$.pipe(
       map((answers) => {
         for (const answer of answers) this.outputs.set(answer.tool_call_id, answer);
         return open.map((call) => this.outputs.get(call.id)!);
       }),
     );
+  }
+
+  /** The run is over for this client: handlers still at work are aborted through their signal. */
+  abort(): void {
+    this.aborter?.abort();
   }
 
   /** The server took these outputs. */

@@ -5,7 +5,6 @@ import {
   defaultIfEmpty,
   defer,
   EMPTY,
-  filter,
   finalize,
   ignoreElements,
   map,
@@ -21,8 +20,9 @@ import { isRunEvent, terminalRunOf } from '../backend/runStatus';
 import type { Run } from '../backend/types';
 import { RunTimeoutError } from '../errors/RunTimeoutError';
 import { StreamInterruptedError } from '../errors/StreamInterruptedError';
+import { andThen } from '../internal/andThen';
 import { deadline } from '../internal/deadline';
-import { throwOnRunFailure } from '../operators/throwOnRunFailure';
+import { mapThrowingOnRunFailure } from '../operators/throwOnRunFailure';
 import type { FollowConfig, NewThread } from './followConfig';
 import { lostRun, submitTookEffect } from './reconcile';
 import { refusesStreaming } from './RetryPolicy';
@@ -36,6 +36,7 @@ import {
 import { streamRequest } from './streamRequest';
 import type { QueueLock } from './ThreadQueue';
 import type { ToolOutput } from './toolCalls';
+import type { Transport } from './types';
 import { ToolAnswers } from './ToolAnswers';
 import { watchRun } from './watchRun';
 
@@ -55,126 +56,44 @@ export function followRun(
   lock: QueueLock,
   newThread?: NewThread,
 ): Observable<RunEvent> {
-  const { backend, watching, resilience, watch } = config;
-  const streaming = backend.streaming;
   const transport =
-    config.transport === 'auto' && (!streaming || config.streaming.refused)
+    config.transport === 'auto' && (!config.backend.streaming || config.streaming.refused)
       ? 'poll'
       : config.transport;
-  return defer(() => {
-    const aborter = new AbortController();
-    const seen = nothingSeen();
-    const answers = new ToolAnswers(config.handlers, config.onToolError, aborter.signal);
-    let runId: string | undefined;
-    let ended = false;
-    let threadId = newThread ? '' : onThread;
-    const created = (id: string) => {
-      if (!newThread || threadId === id) return;
-      threadId = id;
-      newThread.claim(id);
-    };
+  return defer(() =>
+    new RunFollowing(config, onThread, params, lock, newThread).events$(transport),
+  );
+}
 
-    /** Polls the run from what was seen, submitting outputs on `requires_action`. */
-    const byPolling = (id: string, justCreated = false): Observable<RunEvent> =>
-      defer(() => {
-        const kick$ = new Subject<void>();
-        const submit = (run: Run) =>
-          answers.for(run).pipe(
-            concatMap((tool_outputs) =>
-              backend.runs
-                .submitToolOutputs(threadId, id, { tool_outputs })
-                .pipe(tap(() => answers.confirm(tool_outputs))),
-            ),
-            tap(() => kick$.next()),
-            ignoreElements(),
-          );
-        // Outputs a broken stream did not deliver are submitted again first.
-        const pending = seen.run?.status === 'requires_action' ? submit(seen.run) : EMPTY;
-        const events$ = pollRunEvents(
-          watching,
-          threadId,
-          id,
-          { ...watch, timeout: undefined, justCreated },
-          kick$,
-          seen,
-        ).pipe(
-          mergeMap((event) =>
-            event.event === 'thread.run.requires_action'
-              ? concat(of(event), submit(event.data))
-              : of(event),
-          ),
-        );
-        return concat(pending, events$);
-      });
+/**
+ * One run as it is followed: what it has told, and each way of following it.
+ * One object with methods, not a closure for each of them: every run has one.
+ */
+class RunFollowing {
+  private readonly seen = nothingSeen();
+  private toolAnswers?: ToolAnswers;
+  private runId?: string;
+  private ended = false;
+  private threadId: string;
 
-    const interrupted = (cause: unknown) => new StreamInterruptedError({ threadId, runId, cause });
+  constructor(
+    private readonly config: FollowConfig,
+    onThread: string,
+    private readonly params: RunCreateParams,
+    private readonly lock: QueueLock,
+    private readonly newThread?: NewThread,
+  ) {
+    this.threadId = newThread ? '' : onThread;
+  }
 
-    /** One stream, then the stream of each submit, until the run ends. */
-    const byStreaming = (events$: Observable<RunEvent>): Observable<RunEvent> =>
-      defer(() => {
-        let last: RunEvent | undefined;
-        return concat(
-          events$.pipe(tap((event) => (last = event))),
-          defer(() => {
-            if (last && terminalRunOf(last)) return EMPTY;
-            if (last?.event === 'thread.run.requires_action' && runId) {
-              const id = runId;
-              return answers.for(last.data).pipe(
-                map((toolOutputs) => byStreaming(submitStream(id, toolOutputs))),
-                defaultIfEmpty(byPolling(id)),
-                concatMap((next$) => next$),
-              );
-            }
-            return throwError(() => interrupted(undefined));
-          }),
-        );
-      });
-
-    const submitStream = (id: string, toolOutputs: ToolOutput[]) =>
-      streamRequest(
-        resilience,
-        (options) =>
-          streaming!.submitToolOutputs(threadId, id, { tool_outputs: toolOutputs }, options),
-        () =>
-          backend.runs.retrieve(threadId, id).pipe(
-            map(({ run }) => {
-              if (!submitTookEffect(run, { tool_outputs: toolOutputs })) return undefined;
-              answers.confirm(toolOutputs);
-              return byPolling(id);
-            }),
-          ),
-        interrupted,
-      ).pipe(tap({ next: () => answers.confirm(toolOutputs) }));
-
-    /** A run created by an attempt whose answer was lost, followed by polling. */
-    const adopted = (startedAt: number) =>
-      lostRun(backend.runs, threadId, {
-        assistantId: params.assistant_id,
-        startedAt,
-        known: resilience.knownRun(threadId),
-      }).pipe(
-        map((run) => {
-          if (!run) return undefined;
-          runId = run.id;
-          resilience.rememberRun(threadId, run.id);
-          return byPolling(run.id);
-        }),
-      );
-
-    const polled$ = (
-      newThread
-        ? backend.threads.createAndRun({ ...params, thread: newThread.thread })
-        : backend.runs.create(threadId, params)
-    ).pipe(
-      concatMap((run) => {
-        created(run.thread_id);
-        runId = run.id;
-        return byPolling(run.id, true);
-      }),
-    );
+  /** The run's events, created over `transport`, until it ends. */
+  events$(transport: Transport): Observable<RunEvent> {
+    const { backend, resilience, watch } = this.config;
+    const { params, newThread } = this;
+    const streaming = backend.streaming;
     let events$: Observable<RunEvent>;
     if (transport === 'poll') {
-      events$ = polled$;
+      events$ = this.polled();
     } else if (!streaming) {
       events$ = throwError(
         () => new TypeError("transport 'stream' needs a backend that can stream"),
@@ -185,27 +104,21 @@ export function followRun(
         (options) =>
           newThread
             ? streaming.createThreadAndRun({ ...params, thread: newThread.thread }, options)
-            : streaming.createRun(threadId, params, options),
+            : streaming.createRun(this.threadId, params, options),
         // A new thread not created yet has no run to adopt: the request is sent again.
-        (startedAt) => (threadId === '' ? of(undefined) : adopted(startedAt)),
-        interrupted,
-      ).pipe(
-        tap((event) => {
-          if (event.event === 'thread.created') created(event.data.id);
-          if (event.event === 'thread.run.created') {
-            resilience.rememberRun(threadId, event.data.id);
-          }
-        }),
-        filter((event) => event.event !== 'thread.created'),
+        (startedAt) => (this.threadId === '' ? of(undefined) : this.adopted(startedAt)),
+        (cause) => this.interrupted(cause),
       );
-      events$ = byStreaming(created$);
+      events$ = this.byStreaming(created$);
       if (transport === 'auto') {
         events$ = events$.pipe(
           catchError((error: unknown) => {
-            if (error instanceof StreamInterruptedError && runId) return byPolling(runId);
-            if (runId === undefined && refusesStreaming(error)) {
-              config.streaming.refused = true;
-              return polled$;
+            if (error instanceof StreamInterruptedError && this.runId) {
+              return this.byPolling(this.runId);
+            }
+            if (this.runId === undefined && refusesStreaming(error)) {
+              this.config.streaming.refused = true;
+              return this.polled();
             }
             return throwError(() => error);
           }),
@@ -219,31 +132,188 @@ export function followRun(
         deadline(
           timeout,
           watch.scheduler,
-          () => new RunTimeoutError({ threadId, runId, timeout, lastRun: seen.run }),
+          () =>
+            new RunTimeoutError({
+              threadId: this.threadId,
+              runId: this.runId,
+              timeout,
+              lastRun: this.seen.run,
+            }),
         ),
       );
     }
 
     return events$.pipe(
-      map(withNamedStatus),
-      tap((event) => {
-        recordEvent(seen, event);
-        if (!isRunEvent(event)) return;
-        runId = event.data.id;
-        if (terminalRunOf(event)) ended = true;
-      }),
-      throwOnRunFailure(),
-      finalize(() => {
-        aborter.abort();
-        if (ended || !config.cancelOnUnsubscribe || !runId) return;
-        const id = runId;
-        lock.releaseAfter(
-          backend.runs.cancel(threadId, id).pipe(
-            concatMap(() => watchRun(backend, threadId, id, { ...watch, timeout: undefined })),
-            catchError(() => EMPTY),
-          ),
-        );
+      mapThrowingOnRunFailure((event) => this.told(event)),
+      finalize(() => this.finished()),
+    );
+  }
+
+  /**
+   * The event as the run's stream tells it, recorded (so that polling can
+   * take over); the thread and the run are noted as they are created, and
+   * the thread's own event, not one of the run's, is left out.
+   */
+  private told(streamed: RunEvent): RunEvent | undefined {
+    if (streamed.event === 'thread.created') {
+      this.created(streamed.data.id);
+      return undefined;
+    }
+    if (streamed.event === 'thread.run.created') {
+      this.config.resilience.rememberRun(this.threadId, streamed.data.id);
+    }
+    const event = withNamedStatus(streamed);
+    recordEvent(this.seen, event);
+    if (isRunEvent(event)) {
+      this.runId = event.data.id;
+      if (terminalRunOf(event)) this.ended = true;
+    }
+    return event;
+  }
+
+  /** The stream ended (or was unsubscribed): a run this client still owns is cancelled. */
+  private finished(): void {
+    this.toolAnswers?.abort();
+    const { runId, threadId } = this;
+    if (this.ended || !this.config.cancelOnUnsubscribe || !runId) return;
+    const { backend, watch } = this.config;
+    this.lock.releaseAfter(
+      backend.runs.cancel(threadId, runId).pipe(
+        concatMap(() => watchRun(backend, threadId, runId, { ...watch, timeout: undefined })),
+        catchError(() => EMPTY),
+      ),
+    );
+  }
+
+  /** The run's tool outputs, kept from the first time it asks for some. */
+  private answers(): ToolAnswers {
+    return (this.toolAnswers ??= new ToolAnswers(this.config.handlers, this.config.onToolError));
+  }
+
+  private created(id: string): void {
+    if (!this.newThread || this.threadId === id) return;
+    this.threadId = id;
+    this.newThread.claim(id);
+  }
+
+  private interrupted(cause: unknown): StreamInterruptedError {
+    return new StreamInterruptedError({ threadId: this.threadId, runId: this.runId, cause });
+  }
+
+  /** Polls the run from what was seen, submitting outputs on `requires_action`. */
+  private byPolling(id: string, justCreated = false): Observable<RunEvent> {
+    return defer(() => {
+      const { backend, watching, watch } = this.config;
+      const threadId = this.threadId;
+      const kick$ = new Subject<void>();
+      const submit = (run: Run) =>
+        this.answers()
+          .for(run)
+          .pipe(
+            concatMap((tool_outputs) =>
+              backend.runs
+                .submitToolOutputs(threadId, id, { tool_outputs })
+                .pipe(tap(() => this.answers().confirm(tool_outputs))),
+            ),
+            tap(() => kick$.next()),
+            ignoreElements(),
+          );
+      // Outputs a broken stream did not deliver are submitted again first.
+      const seenRun = this.seen.run;
+      const pending = seenRun?.status === 'requires_action' ? submit(seenRun) : EMPTY;
+      const events$ = pollRunEvents(
+        watching,
+        threadId,
+        id,
+        { ...watch, timeout: undefined, justCreated },
+        kick$,
+        this.seen,
+      ).pipe(
+        mergeMap((event) =>
+          event.event === 'thread.run.requires_action'
+            ? concat(of(event), submit(event.data))
+            : of(event),
+        ),
+      );
+      return concat(pending, events$);
+    });
+  }
+
+  /** One stream, then the stream of each submit, until the run ends. */
+  private byStreaming(events$: Observable<RunEvent>): Observable<RunEvent> {
+    return events$.pipe(
+      andThen((last) => {
+        if (last && terminalRunOf(last)) return EMPTY;
+        const id = this.runId;
+        if (last?.event === 'thread.run.requires_action' && id) {
+          return this.answers()
+            .for(last.data)
+            .pipe(
+              map((toolOutputs) => this.byStreaming(this.submitStream(id, toolOutputs))),
+              defaultIfEmpty(this.byPolling(id)),
+              concatMap((next$) => next$),
+            );
+        }
+        return throwError(() => this.interrupted(undefined));
       }),
     );
-  });
+  }
+
+  private submitStream(id: string, toolOutputs: ToolOutput[]): Observable<RunEvent> {
+    const { backend, resilience } = this.config;
+    return streamRequest(
+      resilience,
+      (options) =>
+        backend.streaming!.submitToolOutputs(
+          this.threadId,
+          id,
+          { tool_outputs: toolOutputs },
+          options,
+        ),
+      () =>
+        backend.runs.retrieve(this.threadId, id).pipe(
+          map(({ run }) => {
+            if (!submitTookEffect(run, { tool_outputs: toolOutputs })) return undefined;
+            this.answers().confirm(toolOutputs);
+            return this.byPolling(id);
+          }),
+        ),
+      (cause) => this.interrupted(cause),
+    ).pipe(tap({ next: () => this.answers().confirm(toolOutputs) }));
+  }
+
+  /** A run created by an attempt whose answer was lost, followed by polling. */
+  private adopted(startedAt: number): Observable<Observable<RunEvent> | undefined> {
+    const { backend, resilience } = this.config;
+    const threadId = this.threadId;
+    return lostRun(backend.runs, threadId, {
+      assistantId: this.params.assistant_id,
+      startedAt,
+      known: resilience.knownRun(threadId),
+    }).pipe(
+      map((run) => {
+        if (!run) return undefined;
+        this.runId = run.id;
+        resilience.rememberRun(threadId, run.id);
+        return this.byPolling(run.id);
+      }),
+    );
+  }
+
+  /** The run created without a stream, then polled. */
+  private polled(): Observable<RunEvent> {
+    const { backend } = this.config;
+    const { params, newThread } = this;
+    return (
+      newThread
+        ? backend.threads.createAndRun({ ...params, thread: newThread.thread })
+        : backend.runs.create(this.threadId, params)
+    ).pipe(
+      concatMap((run) => {
+        this.created(run.thread_id);
+        this.runId = run.id;
+        return this.byPolling(run.id, true);
+      }),
+    );
+  }
 }

@@ -59,25 +59,42 @@ function createClient(
     },
     knownRun: (threadId) => knownRuns.get(threadId),
   });
-  const requests = resilientBackend(backend, resilience());
+  const clientResilience = resilience();
+  const requests = resilientBackend(backend, clientResilience);
+  let clientWatching: AssistantsBackend | undefined;
+  /** A watch's reads are retried without limit (unless the client never retries). */
+  const watchReads = config.retry === false ? 0 : Infinity;
+  // The client's request layers serve every call that keeps its retries and
+  // scheduler; a call that changes either has layers of its own.
+  const requestsWith = (r: Resilience) =>
+    r === clientResilience ? requests : resilientBackend(backend, r);
+  const watchingWith = (r: Resilience) =>
+    r === clientResilience
+      ? (clientWatching ??= resilientBackend(backend, r, watchReads))
+      : resilientBackend(backend, r, watchReads);
   const resolve = (options: WatchRunConfig = {}): ResolvedWatchConfig => ({
     scheduler: options.scheduler ?? clientScheduler,
     poll: options.poll ?? config.poll ?? defaultPoll,
     timeout: options.timeout ?? config.timeout,
   });
-  /** The settings and the backend of one watch or run: its reads retried without limit, on its scheduler. */
+  /** The settings and the resilience of one watch or run, on its scheduler. */
   const watcher = (options: WatchRunConfig = {}) => {
     const watch = resolve(options);
-    const r = resilience(options, watch.scheduler);
-    const reads = config.retry === false ? 0 : Infinity;
-    return { watch, r, backend: resilientBackend(backend, r, reads) };
+    const own = options.retry !== undefined || options.scheduler !== undefined;
+    return { watch, r: own ? resilience(options, watch.scheduler) : clientResilience };
   };
 
-  const follow = (options: RunOptions): FollowConfig => {
-    const { watch, r, backend: watching } = watcher(options);
+  let followDefaults: FollowConfig | undefined;
+  /** The settings of one run: the client's own, made once, for a run without options. */
+  const follow = (options: RunOptions): FollowConfig =>
+    Object.values(options).every((value) => value === undefined)
+      ? (followDefaults ??= followWith({}))
+      : followWith(options);
+  const followWith = (options: RunOptions): FollowConfig => {
+    const { watch, r } = watcher(options);
     return {
-      backend: resilientBackend(backend, r),
-      watching,
+      backend: requestsWith(r),
+      watching: watchingWith(r),
       resilience: r,
       watch,
       transport: options.transport ?? config.transport ?? 'auto',
@@ -158,8 +175,8 @@ function createClient(
       ...requests.messages,
       list: (threadId, query = {}) => paginate((q) => requests.messages.list(threadId, q), query),
       watch: (threadId, options = {}) => {
-        const { watch, backend: watching } = watcher(options);
-        return watchMessages(watching, threadId, watch, options.after);
+        const { watch, r } = watcher(options);
+        return watchMessages(watchingWith(r), threadId, watch, options.after);
       },
     },
     runs: {
@@ -168,14 +185,14 @@ function createClient(
         requests.runs.retrieve(threadId, runId).pipe(map(({ run: snapshot }) => snapshot)),
       list: (threadId, query = {}) => paginate((q) => requests.runs.list(threadId, q), query),
       watch: (threadId, runId, options) => {
-        const { watch, backend: watching } = watcher(options);
+        const { watch, r } = watcher(options);
         const justCreated = knownRuns.get(threadId) === runId;
-        return watchRun(watching, threadId, runId, { ...watch, justCreated });
+        return watchRun(watchingWith(r), threadId, runId, { ...watch, justCreated });
       },
       events: (threadId, runId, options) => {
-        const { watch, backend: watching } = watcher(options);
+        const { watch, r } = watcher(options);
         const justCreated = knownRuns.get(threadId) === runId;
-        return pollRunEvents(watching, threadId, runId, { ...watch, justCreated });
+        return pollRunEvents(watchingWith(r), threadId, runId, { ...watch, justCreated });
       },
     },
     steps: {

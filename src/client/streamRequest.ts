@@ -1,4 +1,4 @@
-import { catchError, concatMap, defer, type Observable, of, tap, throwError } from 'rxjs';
+import { concatMap, defer, Observable, type Observer, of, throwError } from 'rxjs';
 import type { RequestOptions } from '../backend/AssistantsBackend';
 import { isAbortError, isRetryable, mayHaveTakenEffect } from './RetryPolicy';
 import { newIdempotencyKey, type Resilience, waitToRetry } from './resilientBackend';
@@ -23,25 +23,36 @@ export function streamRequest<E>(
   return defer(() => {
     const options: RequestOptions = { idempotencyKey: newIdempotencyKey() };
     const startedAt = r.retry.scheduler.now();
+    /** What follows attempt `n`'s failure, before its first event or after. */
+    const failed = (n: number, error: unknown, started: boolean): Observable<E> => {
+      if (started && !isAbortError(error)) return throwError(() => interrupted(error));
+      if (started || isAbortError(error)) return throwError(() => error);
+      const retryable = isRetryable(error) && n < r.retry.retries;
+      const check$ = n > 0 || mayHaveTakenEffect(error) ? recover(startedAt) : of(undefined);
+      return check$.pipe(
+        concatMap((events$) => {
+          if (events$) return events$;
+          if (!retryable) return throwError(() => error);
+          return waitToRetry(r, n, error).pipe(concatMap(() => attempt(n + 1)));
+        }),
+      );
+    };
+    // What `catchError` does, noting the first event on the way, with no
+    // subscriber of its own (this is on the path of every streamed event).
     const attempt = (n: number): Observable<E> =>
-      defer(() => {
+      new Observable<E>((subscriber) => {
         let started = false;
-        return r.gate.through(send(options), true).pipe(
-          tap(() => (started = true)),
-          catchError((error: unknown) => {
-            if (started && !isAbortError(error)) return throwError(() => interrupted(error));
-            if (started || isAbortError(error)) return throwError(() => error);
-            const retryable = isRetryable(error) && n < r.retry.retries;
-            const check$ = n > 0 || mayHaveTakenEffect(error) ? recover(startedAt) : of(undefined);
-            return check$.pipe(
-              concatMap((events$) => {
-                if (events$) return events$;
-                if (!retryable) return throwError(() => error);
-                return waitToRetry(r, n, error).pipe(concatMap(() => attempt(n + 1)));
-              }),
-            );
-          }),
-        );
+        const observer: Observer<E> = {
+          next: (event) => {
+            started = true;
+            subscriber.next(event);
+          },
+          error: (error: unknown) => {
+            defer(() => failed(n, error, started)).subscribe(subscriber);
+          },
+          complete: () => subscriber.complete(),
+        };
+        return r.gate.enter(send(options), observer, true);
       });
     return attempt(0);
   });

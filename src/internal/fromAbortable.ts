@@ -1,12 +1,17 @@
 import { Observable } from 'rxjs';
 
+const asIs = (error: unknown) => error;
+
 /**
  * A cold Observable over a Promise-returning call that takes an `AbortSignal`.
  * Each subscription makes one call with its own `AbortController`, emits the
  * result and completes; unsubscribing before then aborts the call, the way
- * RxJS's `fromFetch` does it.
+ * RxJS's `fromFetch` does it. The call's error is raised as `onError` makes it.
  */
-export function fromAbortable<T>(call: (signal: AbortSignal) => PromiseLike<T>): Observable<T> {
+export function fromAbortable<T>(
+  call: (signal: AbortSignal) => PromiseLike<T>,
+  onError: (error: unknown) => unknown = asIs,
+): Observable<T> {
   return new Observable<T>((subscriber) => {
     const controller = new AbortController();
     let settled = false;
@@ -14,7 +19,7 @@ export function fromAbortable<T>(call: (signal: AbortSignal) => PromiseLike<T>):
     try {
       answer = call(controller.signal);
     } catch (error) {
-      subscriber.error(error);
+      subscriber.error(onError(error));
       return undefined;
     }
     // The answer's own `then`, never adopted by another promise: the SDK's
@@ -27,7 +32,7 @@ export function fromAbortable<T>(call: (signal: AbortSignal) => PromiseLike<T>):
       },
       (error: unknown) => {
         settled = true;
-        subscriber.error(error);
+        subscriber.error(onError(error));
       },
     );
     return () => {

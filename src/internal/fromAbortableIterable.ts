@@ -1,5 +1,8 @@
 import { Observable } from 'rxjs';
 
+const itself = <T>(item: T): T[] => [item];
+const asIs = (error: unknown) => error;
+
 /**
  * A cold Observable over a call that resolves to an async iterable, such as
  * the SDK's `Stream` of server-sent events: one call per subscription with
@@ -8,6 +11,7 @@ import { Observable } from 'rxjs';
  * the call and stops reading; nothing is emitted after that. A call that has
  * ended (its iterable read to the end, or failed) is not aborted: there is
  * nothing left to stop, and an abort costs an exception and its listeners.
+ * The call's error, or its iterable's, is raised as `onError` makes it.
  *
  * It reads with `then`, never `await` or `for await`: a native `await` drops
  * zone.js's current zone (Angular's), so the items would arrive outside it;
@@ -16,7 +20,8 @@ import { Observable } from 'rxjs';
  */
 export function fromAbortableIterable<T, R = T>(
   call: (signal: AbortSignal) => PromiseLike<AsyncIterable<T>>,
-  expand: (item: T) => Iterable<R> = (item) => [item as unknown as R],
+  expand: (item: T) => Iterable<R> = itself as (item: T) => Iterable<R>,
+  onError: (error: unknown) => unknown = asIs,
 ): Observable<R> {
   return new Observable<R>((subscriber) => {
     const controller = new AbortController();
@@ -24,7 +29,7 @@ export function fromAbortableIterable<T, R = T>(
     let ended = false;
     const fail = (error: unknown) => {
       ended = true;
-      if (!signal.aborted) subscriber.error(error);
+      if (!signal.aborted) subscriber.error(onError(error));
     };
     /** Closes the iterable read no further, as `for await` would on `return`. */
     const stop = (items: AsyncIterator<T>) => {

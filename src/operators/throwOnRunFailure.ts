@@ -1,4 +1,10 @@
-import { concatMap, concatWith, of, throwError, type MonoTypeOperatorFunction } from 'rxjs';
+import {
+  type MonoTypeOperatorFunction,
+  Observable,
+  type Observer,
+  type OperatorFunction,
+  type Subscriber,
+} from 'rxjs';
 import { terminalRunOf } from '../backend/runStatus';
 import type { AssistantStreamEvent, Run } from '../backend/types';
 import { runErrorFor } from '../errors/RunError';
@@ -39,10 +45,49 @@ import { runErrorFor } from '../errors/RunError';
 export function throwOnRunFailure<
   T extends Run | AssistantStreamEvent,
 >(): MonoTypeOperatorFunction<T> {
-  return concatMap((value: T) => {
-    const run = terminalRunOf(value);
+  return mapThrowingOnRunFailure((value: T) => value);
+}
+
+/**
+ * Internal (not exported by the package): `map(project)`, leaving out the
+ * values it maps to `undefined`, then `throwOnRunFailure()`, in one
+ * subscriber and without an inner Observable per value: event streams are
+ * long, and this runs on every event of every run.
+ */
+export function mapThrowingOnRunFailure<T, R extends Run | AssistantStreamEvent>(
+  project: (value: T) => R | undefined,
+): OperatorFunction<T, R> {
+  return (source) =>
+    new Observable<R>((subscriber) => source.subscribe(new FailureCheck(subscriber, project)));
+}
+
+/** The source's observer: one object rather than a closure per callback. */
+class FailureCheck<T, R extends Run | AssistantStreamEvent> implements Observer<T> {
+  constructor(
+    private readonly subscriber: Subscriber<R>,
+    private readonly project: (value: T) => R | undefined,
+  ) {}
+
+  next(value: T): void {
+    let projected: R | undefined;
+    try {
+      projected = this.project(value);
+    } catch (error) {
+      this.subscriber.error(error);
+      return;
+    }
+    if (projected === undefined) return;
+    this.subscriber.next(projected);
+    const run = terminalRunOf(projected);
     const error = run && runErrorFor(run);
-    const value$ = of(value);
-    return error ? value$.pipe(concatWith(throwError(() => error))) : value$;
-  });
+    if (error) this.subscriber.error(error);
+  }
+
+  error(error: unknown): void {
+    this.subscriber.error(error);
+  }
+
+  complete(): void {
+    this.subscriber.complete();
+  }
 }
