@@ -127,7 +127,7 @@ export class RunEngine {
   /** The parts of an active run, known to the engine from now on. */
   private activate(run: Run, resumption?: Resumption): ActiveRun {
     const { runtime, scheduler, expiresAfter } = this.config;
-    const record = new RunRecorder(runtime.store, run, () => active.status.stop());
+    const record = new RunRecorder(runtime.store, run, () => active.status.stop(), scheduler);
     const writer = new StepWriter(runtime, record, this.callIds);
     const usage = new RunUsage(resumption?.usage);
     const active: ActiveRun = {

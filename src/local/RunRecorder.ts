@@ -1,7 +1,8 @@
-import { Observable, Subject, type Subscription } from 'rxjs';
+import { type Observable, type SchedulerLike, Subject } from 'rxjs';
 import { runEvent, type RunEventName, type RunEventOf } from '../backend/runEvent';
 import type { AssistantStreamEvent, Message, Run, RunStep } from '../backend/types';
-import type { AssistantsStore, StoredKind, StoreWrite } from './storePort';
+import type { AssistantsStore } from './storePort';
+import { WriteQueue } from './WriteQueue';
 
 /** The names of the events whose data is exactly `D` (a `Run`, a `RunStep`, a `Message`). */
 type EventNamesOf<D> = {
@@ -14,13 +15,6 @@ export type StepEventName = EventNamesOf<RunStep>;
 /** The events that carry a whole message: `thread.message.created`, `.in_progress`, `.completed`... */
 export type MessageEventName = EventNamesOf<Message>;
 
-/** What the recorder has to do, in order: a write, an event to announce, the end, a flush. */
-type Task =
-  | { write: StoreWrite }
-  | { event: AssistantStreamEvent }
-  | { end: true }
-  | { flushed: (error?: unknown) => void };
-
 /**
  * The records of one active run and its event bus. Every write the engine
  * makes to the run, its steps and its messages goes through here, and each
@@ -32,9 +26,11 @@ type Task =
  * is announced only once every write before it is stored, so what a listener
  * hears is already what a reader finds. While a write is under way, the
  * writes queued behind it go to the store together in the next batch, the
- * puts of one record merged into its last (a message growing delta by delta
- * costs one write per batch, not one per delta). On the memory store every
- * write is done when it is made, and so is every announcement.
+ * puts of one record merged into its last. On a store that answers later, a
+ * put that no event announces (a message growing delta by delta) waits for
+ * the next write, at most 200 ms: a delta is announced at once, as it is no
+ * fact a reader could miss (a turn cut short is redone). On the memory store
+ * every write is done when it is made, and so is every announcement.
  *
  * The bus is live: a subscriber sees the events from its subscription on,
  * until {@link RunRecorder.end}. If the store fails a write, the bus errors
@@ -43,12 +39,13 @@ type Task =
  * ## Example
  *
  * ```ts
+ * import { asyncScheduler } from 'rxjs';
  * import { RunRecorder } from 'src/local/RunRecorder';
  * import type { Run } from 'rx-assistants';
  * import { memoryStore } from 'rx-assistants/local';
  *
  * declare const run: Run; // as stored
- * const recorder = new RunRecorder(memoryStore(), run, () => {});
+ * const recorder = new RunRecorder(memoryStore(), run, () => {}, asyncScheduler);
  * recorder.events$.subscribe((event) => console.log(event.event));
  * // recorder.updateRun({ status: 'in_progress' }) stores the run and logs 'thread.run.in_progress'.
  * ```
@@ -58,22 +55,29 @@ export class RunRecorder {
   private current: Run;
   private readonly steps = new Map<string, RunStep>();
   private readonly messages = new Map<string, Message>();
-  private tasks: Task[] = [];
-  private writing?: Subscription;
-  private inFlight = false;
-  private failure?: { error: unknown };
+  private readonly writes: WriteQueue;
 
   /**
    * @param store Where the run's records go.
    * @param run The run as stored.
    * @param failed Called once if the store fails a write.
+   * @param scheduler When puts that no event announces are written at the latest.
    */
   constructor(
-    private readonly store: AssistantsStore,
+    store: AssistantsStore,
     run: Run,
-    private readonly failed: (error: unknown) => void,
+    failed: (error: unknown) => void,
+    scheduler: SchedulerLike,
   ) {
     this.current = run;
+    this.writes = new WriteQueue(store, scheduler, {
+      event: (event) => this.bus.next(event),
+      end: () => this.bus.complete(),
+      failed: (error) => {
+        this.bus.error(error);
+        failed(error);
+      },
+    });
   }
 
   get runId(): string {
@@ -109,128 +113,45 @@ export class RunRecorder {
   /** Stores the run with `patch`; a new `status` is announced as `thread.run.<status>`. */
   updateRun(patch: Partial<Run>): Run {
     const run = (this.current = { ...this.current, ...patch });
-    this.queue({ write: { op: 'put', kind: 'run', record: run } });
+    this.writes.write({ op: 'put', kind: 'run', record: run }, false);
     if (patch.status) this.emit(`thread.run.${patch.status}` as const, run);
     return run;
   }
 
-  /** Stores a step, announced by `event` if given. */
+  /** Stores a step, announced by `event` if given (else stored with the next write, see the class). */
   putStep(step: RunStep, event?: StepEventName): void {
     this.steps.set(step.id, step);
-    this.queue({ write: { op: 'put', kind: 'step', record: step } });
+    this.writes.write({ op: 'put', kind: 'step', record: step }, event === undefined);
     if (event) this.emit(event, step);
   }
 
-  /** Stores a message, announced by `event` if given. */
+  /** Stores a message, announced by `event` if given (else stored with the next write, see the class). */
   putMessage(message: Message, event?: MessageEventName): void {
     this.messages.set(message.id, message);
-    this.queue({ write: { op: 'put', kind: 'message', record: message } });
+    this.writes.write({ op: 'put', kind: 'message', record: message }, event === undefined);
     if (event) this.emit(event, message);
   }
 
   /** Announces an event without storing anything (a delta, or a status already stored). */
   emit<N extends RunEventName>(event: N, data: RunEventOf<N>['data']): void {
-    this.queue({ event: runEvent(event, data) });
+    this.writes.event(runEvent(event, data));
   }
 
-  /** Ends the bus, once every write before is stored: the run has ended, or its thread is gone. */
+  /** Ends the bus, once every write before is stored: the run has ended. */
   end(): void {
-    this.queue({ end: true });
+    this.writes.end();
+  }
+
+  /**
+   * Ends the bus without writing what is not on its way to the store yet:
+   * the run stops here (its thread is gone, or another process took it up).
+   */
+  abandon(): void {
+    this.writes.abandon();
   }
 
   /** Emits (then completes) once every write made so far is stored; errors if the store failed one. */
   flushed(): Observable<void> {
-    return new Observable<void>((subscriber) =>
-      this.queue({
-        flushed: (error) => {
-          if (error !== undefined) return subscriber.error(error);
-          subscriber.next();
-          subscriber.complete();
-        },
-      }),
-    );
+    return this.writes.flushed();
   }
-
-  private queue(task: Task): void {
-    if (this.failure) {
-      if ('flushed' in task) task.flushed(this.failure.error);
-      return;
-    }
-    this.tasks.push(task);
-    this.drain();
-  }
-
-  /**
-   * Writes the tasks' writes in batches, each batch's announcements once it
-   * is stored. A task queued while a batch is announced (a listener that
-   * writes) is written at once unless a write is under way: on a store that
-   * answers at once, as before the announcement's other listeners hear it.
-   */
-  private drain(): void {
-    while (!this.inFlight && this.tasks.length > 0 && !this.failure) {
-      const batch = this.tasks;
-      this.tasks = [];
-      const writes = mergedWrites(batch);
-      if (writes.length === 0) {
-        this.deliver(batch);
-        continue;
-      }
-      let answered = false;
-      let waiting = false;
-      this.inFlight = true;
-      this.writing = this.store.write(writes).subscribe({
-        error: (error: unknown) => this.fail(error, batch),
-        complete: () => {
-          this.inFlight = false;
-          answered = true;
-          if (!waiting) return;
-          // Stored later: announce, then go on with what queued up meanwhile.
-          this.deliver(batch);
-          this.drain();
-        },
-      });
-      if (!answered) {
-        waiting = true;
-        return;
-      }
-      this.deliver(batch);
-    }
-  }
-
-  private deliver(batch: readonly Task[]): void {
-    for (const task of batch) {
-      if ('event' in task) this.bus.next(task.event);
-      else if ('end' in task) this.bus.complete();
-      else if ('flushed' in task) task.flushed();
-    }
-  }
-
-  private fail(error: unknown, batch: readonly Task[]): void {
-    if (this.failure) return;
-    this.failure = { error };
-    this.writing?.unsubscribe();
-    for (const task of [...batch, ...this.tasks]) if ('flushed' in task) task.flushed(error);
-    this.tasks = [];
-    this.bus.error(error);
-    this.failed(error);
-  }
-}
-
-/** The writes of `tasks`, in order, the puts of one record merged into the first's place. */
-function mergedWrites(tasks: readonly Task[]): StoreWrite[] {
-  const writes: StoreWrite[] = [];
-  const at = new Map<string, number>();
-  for (const task of tasks) {
-    if (!('write' in task)) continue;
-    const write = task.write;
-    if (write.op !== 'put') {
-      writes.push(write);
-      continue;
-    }
-    const key = `${write.kind satisfies StoredKind}:${write.record.id}`;
-    const index = at.get(key);
-    if (index === undefined) at.set(key, writes.push(write) - 1);
-    else writes[index] = write;
-  }
-  return writes;
 }

@@ -218,7 +218,7 @@ export class RunStatusMachine {
   /** Stops the run where it is, silently: its timers and turn stop, its events complete. */
   stop(): void {
     this.release();
-    this.config.record.end();
+    this.config.record.abandon();
   }
 
   private release(): void {

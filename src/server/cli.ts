@@ -3,10 +3,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
+import { lastValueFrom } from 'rxjs';
 import { redactSecrets } from '../errors/RxAssistantsError';
 import { chatCompletionsModel, localBackend, responsesModel } from '../local';
 import { parseCliArgs, USAGE, UsageError, type ModelChoice } from './cliArgs';
 import { isLoopback } from './security';
+import { openStore } from './dbStore';
 import { serve } from './serve';
 
 /** The version in rx-assistants' package.json: above dist/cli.js, or src/server/cli.ts in a clone. */
@@ -55,7 +57,13 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
 
-  const server = await serve(localBackend({ model: modelFor(command.model) }), {
+  const opened = await openStore(command.db);
+  const backend = localBackend({
+    model: modelFor(command.model),
+    ...(opened.store && { store: opened.store }),
+    ...(command.leaseTtl !== undefined && { limits: { runLeaseTtl: command.leaseTtl } }),
+  });
+  const server = await serve(backend, {
     host: command.host,
     port: command.port,
     apiKey: command.apiKey,
@@ -71,7 +79,8 @@ async function main(argv: string[]): Promise<void> {
   process.stdout.write(
     `rx-assistants: Assistants API on ${server.url} (model: ${command.model.kind})\n` +
       `Point the SDK at it: new OpenAI({ baseURL: '${server.url}', apiKey: '${key}' })\n` +
-      `  or set OPENAI_BASE_URL=${server.url}   Ctrl-C stops it.\n`,
+      `  or set OPENAI_BASE_URL=${server.url}   Ctrl-C stops it.\n` +
+      `rx-assistants: data ${opened.where}\n`,
   );
   if (!isLoopback(command.host) && command.apiKey === undefined) {
     console.error(`rx-assistants: warning: listening on ${command.host} without --api-key.`);
@@ -81,7 +90,12 @@ async function main(argv: string[]): Promise<void> {
   const stop = () => {
     if (stopping) process.exit(130); // a second Ctrl-C does not wait
     stopping = true;
-    void server.close().then(() => process.exit(0));
+    // Runs in progress hand their leases back, for another server (or this one, restarted).
+    void server
+      .close()
+      .then(() => lastValueFrom(backend.close(), { defaultValue: undefined }))
+      .then(() => opened.close())
+      .then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -20,7 +20,14 @@ export type CliCommand =
       cors?: string[];
       /** `--insecure`: a non-loopback host without a key. */
       insecure?: true;
+      /** Where data lives (`--db`, or `DATABASE_URL`); none: in memory. */
+      db?: DbChoice;
+      /** `--lease-ttl`: how long a run's lease lasts unless renewed, in ms. */
+      leaseTtl?: number;
     };
+
+/** Where the served runtime keeps its data: PGlite in a directory, or a Postgres server. */
+export type DbChoice = { kind: 'pglite'; dir: string } | { kind: 'postgres'; url: string };
 
 /** A command line that cannot be run: the CLI prints the usage and exits with 2. */
 export class UsageError extends Error {
@@ -44,6 +51,13 @@ Options:
                       OPENAI_BASE_URL and OPENAI_API_KEY
                       responses:<name>: <name> on OpenAI's Responses API, from
                       the same variables
+  --db <where>        where data lives (default: memory, lost on exit):
+                      <dir>: PGlite (embedded Postgres) in that directory;
+                      postgres://...: a Postgres server (or set DATABASE_URL),
+                      which several servers may share
+  --lease-ttl <ms>    with --db: how long a run's lease lasts unless renewed
+                      (default 30000); the runs of a server that stops are
+                      taken up by another (or by it, restarted) after this
   --cors <origins>    browser origins allowed to call the API, comma-separated,
                       such as http://127.0.0.1:5173 (default: none)
   --insecure          allow a non-loopback --host without --api-key
@@ -103,6 +117,8 @@ export function parseCliArgs(
         'api-key': { type: 'string' },
         model: { type: 'string' },
         cors: { type: 'string' },
+        db: { type: 'string' },
+        'lease-ttl': { type: 'string' },
         insecure: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -130,6 +146,10 @@ export function parseCliArgs(
     );
   }
   const cors = values.cors === undefined ? undefined : corsOf(values.cors);
+  const db = dbOf(values.db ?? env['DATABASE_URL']);
+  if (values['lease-ttl'] !== undefined && db === undefined) {
+    throw new UsageError('--lease-ttl needs --db: runs in memory end with their server');
+  }
   return {
     kind: 'serve',
     host,
@@ -138,5 +158,25 @@ export function parseCliArgs(
     model: modelOf(values.model),
     ...(cors === undefined ? {} : { cors }),
     ...(values.insecure ? { insecure: true as const } : {}),
+    ...(db === undefined ? {} : { db }),
+    ...(values['lease-ttl'] === undefined ? {} : { leaseTtl: leaseTtlOf(values['lease-ttl']) }),
   };
+}
+
+function leaseTtlOf(text: string): number {
+  const ms = Number(text);
+  if (!/^\d+$/.test(text) || ms < 100) {
+    throw new UsageError(`--lease-ttl must be a whole number of ms, at least 100, got '${text}'`);
+  }
+  return ms;
+}
+
+function dbOf(text: string | undefined): DbChoice | undefined {
+  if (text === undefined) return undefined;
+  if (text === '') throw new UsageError('--db must not be empty');
+  if (/^postgres(ql)?:\/\//i.test(text)) return { kind: 'postgres', url: text };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    throw new UsageError(`--db must be a directory or a postgres:// URL, got '${text}'`);
+  }
+  return { kind: 'pglite', dir: text };
 }

@@ -27,6 +27,13 @@ export type SqlQuery = (sql: string, params?: readonly unknown[]) => Promise<Sql
 export interface SqlDriver {
   /** Always `'postgres'`: the one SQL dialect the store speaks. */
   readonly dialect: 'postgres';
+  /**
+   * Whether this process alone can use the database (PGlite: one process
+   * opens a data directory). The leases the store finds as it opens are then
+   * those of a process that stopped, and are handed back at once, so that
+   * its runs resume without waiting for their leases to expire.
+   */
+  readonly exclusive?: boolean;
   /** Sends one statement on its own. */
   query(sql: string, params: readonly unknown[], signal: AbortSignal): Promise<SqlRow[]>;
   /**

@@ -22,19 +22,19 @@ export const migrations: ReadonlyArray<{
         create table ${s}.assistants (
           seq bigint generated always as identity unique,
           id text primary key,
-          body jsonb not null
+          body json not null
         );
         create table ${s}.threads (
           seq bigint generated always as identity unique,
           id text primary key,
-          body jsonb not null
+          body json not null
         );
         create table ${s}.messages (
           seq bigint generated always as identity unique,
           id text primary key,
           thread_id text not null,
           run_id text,
-          body jsonb not null
+          body json not null
         );
         create index messages_by_thread on ${s}.messages (thread_id, seq);
         create index messages_by_run on ${s}.messages (run_id, seq) where run_id is not null;
@@ -47,7 +47,7 @@ export const migrations: ReadonlyArray<{
           lease_owner text,
           lease_until double precision,
           cancel_requested boolean not null default false,
-          body jsonb not null
+          body json not null
         );
         create index runs_by_thread on ${s}.runs (thread_id, seq);
         create unique index ${ONE_ACTIVE_RUN} on ${s}.runs (thread_id)
@@ -60,13 +60,13 @@ export const migrations: ReadonlyArray<{
           id text primary key,
           run_id text not null,
           thread_id text not null,
-          body jsonb not null
+          body json not null
         );
         create index steps_by_run on ${s}.steps (run_id, seq);
         create table ${s}.kept_responses (
           key text primary key,
           request text not null,
-          response jsonb not null,
+          response json not null,
           kept_at double precision not null
         );
         create index kept_responses_by_time on ${s}.kept_responses (kept_at);
@@ -77,10 +77,15 @@ export const migrations: ReadonlyArray<{
 /**
  * Brings the schema `schema` (a checked identifier) up to the last version,
  * under a transaction-level advisory lock, so that of two processes starting
- * at once one migrates and the other then finds nothing to do. Resolves to the
- * versions it applied.
+ * at once one migrates and the other then finds nothing to do. With
+ * `staleLeases` (a database only this process opens), the leases found are
+ * handed back. Resolves to the versions it applied.
  */
-export async function migrate(driver: SqlDriver, schema: string): Promise<number[]> {
+export async function migrate(
+  driver: SqlDriver,
+  schema: string,
+  staleLeases = false,
+): Promise<number[]> {
   const s = `"${schema}"`;
   return driver.transaction(async (query) => {
     await query(`select pg_advisory_xact_lock(hashtext('rx-assistants'), hashtext($1))`, [schema]);
@@ -105,6 +110,11 @@ export async function migrate(driver: SqlDriver, schema: string): Promise<number
         name,
       ]);
       done.push(version);
+    }
+    if (staleLeases) {
+      await query(
+        `update ${s}.runs set lease_owner = null, lease_until = null where lease_owner is not null`,
+      );
     }
     return done;
   }, new AbortController().signal);

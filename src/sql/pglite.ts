@@ -41,6 +41,8 @@ export function pglite(db: PGliteLike): SqlDriver {
   }
   return {
     dialect: 'postgres',
+    // One process opens a PGlite database (a directory, memory, IndexedDB).
+    exclusive: true,
     async query(sql, params, signal) {
       checkLive(signal);
       return (await db.query<SqlRow>(sql, [...params])).rows;

@@ -74,7 +74,7 @@ export function sqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): SqlS
   let migrated: Promise<number[]> | undefined;
   /** Migrates once per store (again after a failure), whoever subscribes first. */
   const ready = () =>
-    (migrated ??= migrate(driver, schema).catch((error: unknown) => {
+    (migrated ??= migrate(driver, schema, driver.exclusive === true).catch((error: unknown) => {
       migrated = undefined;
       throw error;
     }));
@@ -137,7 +137,7 @@ export function sqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): SqlS
       op((signal) =>
         driver.transaction(async (query) => {
           await query(
-            `insert into ${s}.kept_responses (key, request, response, kept_at) values ($1, $2, $3::jsonb, $4)
+            `insert into ${s}.kept_responses (key, request, response, kept_at) values ($1, $2, $3::json, $4)
              on conflict (key) do nothing`,
             [key, entry.request, JSON.stringify(entry.response ?? null), entry.at],
           );

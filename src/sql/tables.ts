@@ -48,7 +48,7 @@ export const tables: { [K in StoredKind]: TableOf<K> } = {
 export function putStatement(s: string, kind: StoredKind): string {
   const { table, columns } = tables[kind];
   const names = ['id', ...columns, 'body'];
-  const params = names.map((_, i) => (i === names.length - 1 ? `$${i + 1}::jsonb` : `$${i + 1}`));
+  const params = names.map((_, i) => (i === names.length - 1 ? `$${i + 1}::json` : `$${i + 1}`));
   const updates = names.slice(1).map((name) => `${name} = excluded.${name}`);
   // A run that ends forgets the cancel asked of it.
   if (kind === 'run') {

@@ -137,6 +137,57 @@ describe('the runtime on a store that answers later', () => {
     expect(later).toBeLessThan(atOnce);
   });
 
+  it('stores the text of a message as it grows with the next write, or within 200 ms', () => {
+    const scheduler = testScheduler();
+    const inner = memoryStore();
+    let messagePuts = 0;
+    const store: AssistantsStore = {
+      ...inner,
+      write: (batch) => {
+        messagePuts += batch.filter((w) => w.op === 'put' && w.kind === 'message').length;
+        return timer(2, scheduler).pipe(concatMap(() => inner.write(batch)));
+      },
+    };
+    // Twelve words, one every 50 ms.
+    const words = say('a b c d e f g h i j k l');
+    const model = scriptedModel([
+      () => concat(...words.map((event) => timer(50, scheduler).pipe(concatMap(() => of(event))))),
+    ]);
+    const backend = localBackend({ model: model.model, scheduler, store, ids: counterIds() });
+    const assistant = answer(scheduler, backend.assistants.create({ model: 'm' }));
+    const thread = answer(scheduler, backend.threads.create());
+    const before = messagePuts;
+    const told: Array<{ at: number; text: string }> = [];
+    let text = '';
+    backend.streaming!.createRun(thread.id, { assistant_id: assistant.id }).subscribe((event) => {
+      if (event.event !== 'thread.message.delta') return;
+      for (const part of event.data.delta.content ?? []) {
+        if (part.type === 'text') text += part.text?.value ?? '';
+      }
+      told.push({ at: scheduler.now(), text });
+    });
+    const stored = () => {
+      const reply = recordsOf(inner, 'message').find((m) => m.role === 'assistant');
+      const part = reply?.content[0];
+      return part?.type === 'text' ? part.text.value : '';
+    };
+    let partial = false;
+    for (let ms = 10; ms <= 1000; ms += 10) {
+      scheduler.maxFrames = ms;
+      scheduler.flush();
+      const now = stored();
+      const due = told.filter((t) => t.at <= ms - 202).at(-1)?.text ?? '';
+      expect(text.startsWith(now)).toBe(true);
+      expect(now.startsWith(due)).toBe(true); // no more than 200 ms (and a write) behind
+      partial ||= now !== '' && now !== text;
+    }
+    expect(told).toHaveLength(12);
+    expect(stored()).toBe('a b c d e f g h i j k l');
+    expect(partial).toBe(true);
+    // Created, twice while growing (every 200 ms), completed: not one put per delta.
+    expect(messagePuts - before).toBeLessThan(6);
+  });
+
   it("answers a cancel once the run's cancelling is stored", () => {
     // A model that never finishes its turn.
     const w = world([() => concat(of<ModelEvent>({ type: 'text', delta: 'Thinking' }), NEVER)], {

@@ -52,6 +52,25 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['serve', '--api-key', 'flag'], env)).toMatchObject({ apiKey: 'flag' });
   });
 
+  it('reads --db as a directory for PGlite or a postgres:// URL, or DATABASE_URL', () => {
+    expect(parseCliArgs(['serve', '--db', './data'])).toMatchObject({
+      db: { kind: 'pglite', dir: './data' },
+    });
+    const url = 'postgres://rx:secret@127.0.0.1:5432/rx';
+    expect(parseCliArgs(['serve', '--db', url])).toMatchObject({ db: { kind: 'postgres', url } });
+    const env = { DATABASE_URL: 'postgresql://127.0.0.1/other' };
+    expect(parseCliArgs(['serve'], env)).toMatchObject({
+      db: { kind: 'postgres', url: 'postgresql://127.0.0.1/other' },
+    });
+    expect(parseCliArgs(['serve', '--db', 'here'], env)).toMatchObject({
+      db: { kind: 'pglite', dir: 'here' },
+    });
+    expect(parseCliArgs(['serve'])).not.toHaveProperty('db');
+    expect(parseCliArgs(['serve', '--db', 'here', '--lease-ttl', '5000'])).toMatchObject({
+      leaseTtl: 5000,
+    });
+  });
+
   it('reads --cors as a list of origins and --insecure', () => {
     expect(
       parseCliArgs(['serve', '--cors', 'http://127.0.0.1:5173, https://app.example/']),
@@ -96,6 +115,14 @@ describe('parseCliArgs', () => {
     [['serve', '--model', 'responses'], /--model must be/],
     [['serve', '--host', ''], /--host/],
     [['serve', '--api-key', ''], /key must not be empty/],
+    [['serve', '--db', ''], /--db must not be empty/],
+    [['serve', '--db', 'd', '--lease-ttl', '1.5'], /--lease-ttl must be a whole number/],
+    [
+      ['serve', '--db', 'd', '--lease-ttl', '50'],
+      /--lease-ttl must be a whole number of ms, at least 100/,
+    ],
+    [['serve', '--lease-ttl', '5000'], /--lease-ttl needs --db/],
+    [['serve', '--db', 'mysql://127.0.0.1/rx'], /--db must be a directory or a postgres:\/\/ URL/],
     [['serve', '--host', '0.0.0.0'], /--host 0\.0\.0\.0 is not loopback.*--insecure/],
     [['serve', '--host', '192.168.1.2', '--port', '0'], /not loopback/],
     [['serve', '--cors', 'http://127.0.0.1:5173/app'], /--cors must list origins/],
