@@ -1,7 +1,7 @@
 import { catchError, concatMap, defer, forkJoin, map, type Observable, of, switchMap } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
 import { isTerminalStatus } from '../backend/runStatus';
-import type { Run, Thread } from '../backend/types';
+import type { Assistant, Run, Thread } from '../backend/types';
 import type { Finders } from './finders';
 import type { Runtime } from './records';
 import { runFrom, threadFrom } from './requests';
@@ -83,14 +83,17 @@ export function threadsAndRuns(config: ThreadsAndRunsConfig): ThreadsAndRuns {
     return { thread, writes };
   };
 
-  /** A new run on the thread (its assistant looked up) and the writes that store it. */
-  const newRun = (threadId: string, body: unknown) =>
+  /** A new run on the thread (its assistant looked up, unless given) and the writes that store it. */
+  const newRun = (threadId: string, body: unknown, known?: Assistant) =>
     defer(() => {
       const fields = fieldsOf(body);
-      return find('assistant', stringField(fields, 'assistant_id'), 'assistant_id').pipe(
-        map((assistant) => {
+      const assistant = known
+        ? of(known)
+        : find('assistant', stringField(fields, 'assistant_id'), 'assistant_id');
+      return assistant.pipe(
+        map((found) => {
           const expiresAt = Math.floor((scheduler.now() + expiresAfter) / 1000);
-          const { run, messages } = runFrom(runtime, threadId, fields, assistant, expiresAt);
+          const { run, messages } = runFrom(runtime, threadId, fields, found, expiresAt);
           const writes: StoreWrite[] = [
             ...messages.map((message) => putWrite('message', message)),
             putWrite('run', run),
@@ -165,9 +168,9 @@ export function threadsAndRuns(config: ThreadsAndRunsConfig): ThreadsAndRuns {
         const { thread: threadFields, ...runFields } = fields;
         // The assistant is checked before the thread's fields, as the API does.
         return find('assistant', stringField(fields, 'assistant_id'), 'assistant_id').pipe(
-          concatMap(() => {
+          concatMap((assistant) => {
             const created = newThread(threadFields, 'thread.');
-            return newRun(created.thread.id, runFields).pipe(
+            return newRun(created.thread.id, runFields, assistant).pipe(
               concatMap(({ run, writes }) => startRun(run, [...created.writes, ...writes])),
             );
           }),

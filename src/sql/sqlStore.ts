@@ -1,10 +1,12 @@
 import type { Observable } from 'rxjs';
 import type { Page } from '../backend/AssistantsBackend';
+import type { Run } from '../backend/types';
 import { fromAbortable } from '../internal/fromAbortable';
 import {
   ActiveRunConflictError,
   type AssistantsStore,
   type KeptResponse,
+  type RunLease,
   type StoredKind,
   type StoredRecords,
   type StoreWrite,
@@ -83,7 +85,7 @@ export function sqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): SqlS
       await ready();
       return call(signal);
     });
-  const one = (sql: string, params: unknown[], signal: AbortSignal) =>
+  const one = (sql: string, params: readonly unknown[], signal: AbortSignal) =>
     driver.query(sql, params, signal);
   const transaction = <T>(signal: AbortSignal, work: (query: SqlQuery) => Promise<T>) =>
     driver.transaction(work, signal);
@@ -111,12 +113,16 @@ export function sqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): SqlS
         >;
       }),
 
-    write: (writes) =>
-      op((signal) =>
-        driver.transaction(async (query) => {
-          for (const write of writes) await apply(s, query, write);
-        }, signal),
-      ),
+    write: (batch) =>
+      op((signal) => {
+        const writes = withLeasesFolded(batch);
+        // One write is one statement, atomic by itself: no transaction to open and commit.
+        return writes.length === 1
+          ? apply(s, (sql, params = []) => one(sql, params, signal), writes[0]!)
+          : driver.transaction(async (query) => {
+              for (const write of writes) await apply(s, query, write);
+            }, signal);
+      }),
 
     keptResponse: (key, now, ttl) =>
       op(async (signal) => {
@@ -134,20 +140,24 @@ export function sqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): SqlS
       }),
 
     keepResponse: (key, entry) =>
-      op((signal) =>
-        driver.transaction(async (query) => {
-          await query(
-            `insert into ${s}.kept_responses (key, request, response, kept_at) values ($1, $2, $3::json, $4)
-             on conflict (key) do nothing`,
-            [key, entry.request, JSON.stringify(entry.response ?? null), entry.at],
-          );
-          const rows = await query(
-            `select request, response, kept_at from ${s}.kept_responses where key = $1`,
-            [key],
-          );
-          return keptOf(rows[0]!);
-        }, signal),
-      ),
+      op(async (signal) => {
+        // One statement: the entry kept now, or the one kept first (visible to its second part).
+        const rows = await one(
+          `with inserted as (
+             insert into ${s}.kept_responses (key, request, response, kept_at)
+             values ($1, $2, $3::json, $4)
+             on conflict (key) do nothing
+             returning request, response, kept_at
+           )
+           select request, response, kept_at from inserted
+           union all
+           select request, response, kept_at from ${s}.kept_responses
+           where key = $1 and not exists (select 1 from inserted)`,
+          [key, entry.request, JSON.stringify(entry.response ?? null), entry.at],
+          signal,
+        );
+        return keptOf(rows[0]!);
+      }),
 
     // In a transaction, so that a claim whose subscriber has left is rolled back, not kept.
     claimRuns: (owner, now, ttl, limit, runIds) =>
@@ -177,8 +187,25 @@ export function sqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): SqlS
   };
 }
 
+/** A write of a batch; a run's put may carry the lease the batch gives it. */
+type Write = StoreWrite | { op: 'put'; kind: 'run'; record: Run; lease: RunLease };
+
+/** The batch, each lease of a run the batch puts carried by that put (one statement fewer). */
+function withLeasesFolded(batch: readonly StoreWrite[]): Write[] {
+  const leases = new Map<string, RunLease>();
+  for (const write of batch) if (write.op === 'lease') leases.set(write.lease.runId, write.lease);
+  const put = (id: string) =>
+    batch.some((write) => write.op === 'put' && write.kind === 'run' && write.record.id === id);
+  return batch.flatMap((write): Write[] => {
+    if (write.op === 'lease') return put(write.lease.runId) ? [] : [write];
+    if (write.op !== 'put' || write.kind !== 'run') return [write];
+    const lease = leases.get(write.record.id);
+    return [lease ? { ...write, lease } : write];
+  });
+}
+
 /** Applies one write of a batch, inside its transaction. */
-async function apply(s: string, query: SqlQuery, write: StoreWrite): Promise<void> {
+async function apply(s: string, query: SqlQuery, write: Write): Promise<void> {
   if (write.op === 'delete') {
     await query(`delete from ${s}.${tables[write.kind].table} where id = $1`, [write.id]);
   } else if (write.op === 'lease') {
@@ -191,8 +218,14 @@ async function apply(s: string, query: SqlQuery, write: StoreWrite): Promise<voi
   } else {
     const { kind, record } = write;
     const values = (tables[kind].values as (record: unknown) => unknown[])(record);
+    const lease = 'lease' in write ? [write.lease.owner, write.lease.until] : [];
     try {
-      await query(putStatement(s, kind), [record.id, ...values, JSON.stringify(record)]);
+      await query(putStatement(s, kind, lease.length > 0), [
+        record.id,
+        ...values,
+        JSON.stringify(record),
+        ...lease,
+      ]);
     } catch (error) {
       if (kind === 'run' && isViolationOf(error, ONE_ACTIVE_RUN)) {
         throw new ActiveRunConflictError(String(values[0]), record.id);

@@ -43,12 +43,13 @@ export const tables: { [K in StoredKind]: TableOf<K> } = {
  * The upsert of a record of `kind` into schema `s`: a new id is inserted at
  * the end of the creation order, a known one is replaced where it stands
  * (`seq` kept), and a run's lease is left as it is (its cancel request too,
- * until it ends).
+ * until it ends), unless `leased`: a run stored with its lease (two more
+ * parameters, its owner and expiry), in one statement.
  */
-export function putStatement(s: string, kind: StoredKind): string {
+export function putStatement(s: string, kind: StoredKind, leased = false): string {
   const { table, columns } = tables[kind];
-  const names = ['id', ...columns, 'body'];
-  const params = names.map((_, i) => (i === names.length - 1 ? `$${i + 1}::json` : `$${i + 1}`));
+  const names = ['id', ...columns, 'body', ...(leased ? ['lease_owner', 'lease_until'] : [])];
+  const params = names.map((name, i) => (name === 'body' ? `$${i + 1}::json` : `$${i + 1}`));
   const updates = names.slice(1).map((name) => `${name} = excluded.${name}`);
   // A run that ends forgets the cancel asked of it.
   if (kind === 'run') {
