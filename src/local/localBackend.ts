@@ -18,10 +18,12 @@ export type { LocalBackend, LocalBackendConfig } from './localRuntime';
  * pagination, errors), on a pluggable model. Offline by default, with the
  * deterministic {@link tutorModel}.
  *
- * It implements {@link AssistantsBackend}, so `rxAssistants(localBackend())`
+ * It implements `AssistantsBackend`, so `rxAssistants(localBackend())`
  * works as it does over a server. Every time it reads comes from its
  * scheduler: under `TestScheduler.run()` the whole stack is deterministic in
- * virtual time.
+ * virtual time. It returns a {@link LocalBackend}: its `close()` stops the
+ * runs executed here and, on a store that processes share, hands their
+ * leases back.
  *
  * ## Example
  *
