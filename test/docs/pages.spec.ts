@@ -470,6 +470,14 @@ const CASES: Case[] = [
       'a PGlite takes seconds and half a GB to start; test/sql/pglite.spec.ts makes the same ' +
       'calls (migrate(), list()) on the one PGlite it shares between its tests',
   },
+  {
+    page: 'docs/browser.md',
+    has: "PGlite.create('idb://assistants')",
+    title: 'a store in PGlite in IndexedDB',
+    skip:
+      'IndexedDB is a browser API; npm run test:browser runs the same calls in a page of a real ' +
+      'Chromium (test/browser/idb.browser.spec.ts), across a reload and another tab',
+  },
 ];
 
 const isUpdate = (value: unknown): value is Record<string, unknown> =>

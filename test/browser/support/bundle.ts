@@ -9,9 +9,11 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
  * module for the browser, in memory.
  *
  * @param entry The page script's path, from the repository's root.
+ * @param external Imports left as they are, such as the `node:` modules that a
+ *   package imports only when it runs in Node.
  * @returns The bundle's JavaScript, to serve as a `PageFile` of type `text/javascript`.
  */
-export async function bundlePage(entry: string): Promise<string> {
+export async function bundlePage(entry: string, external: string[] = []): Promise<string> {
   const result = await build({
     absWorkingDir: root,
     entryPoints: [entry],
@@ -22,6 +24,7 @@ export async function bundlePage(entry: string): Promise<string> {
     write: false,
     sourcemap: 'inline',
     logLevel: 'silent',
+    external,
   });
   return result.outputFiles[0]!.text;
 }

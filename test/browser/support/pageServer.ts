@@ -4,7 +4,7 @@ import { listenOnLoopback } from '../../support/listen';
 /** A file the page server serves: its media type and content. */
 export interface PageFile {
   type: string;
-  body: string;
+  body: string | Buffer;
 }
 
 /** What a page server saw of one request. */
