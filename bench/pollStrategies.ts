@@ -28,17 +28,15 @@
  * and no `--svg` is given).
  */
 import { spawn } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { pathToFileURL } from 'node:url';
 import { createInterface } from 'node:readline';
 import { getHeapStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { build } from 'esbuild';
 import OpenAI from 'openai';
 import { concatMap, last, lastValueFrom } from 'rxjs';
-import type * as RxAssistantsLibrary from '../src';
 import type { PollPolicy, Transport } from '../src';
+import { bundledLibrary } from './bundled';
 
 const flag = (name: string) => {
   const at = process.argv.indexOf(name);
@@ -60,30 +58,10 @@ const profiles = flag('--cpu-profiles');
 const heapProfiles = flag('--heap-profiles');
 const svgPath = flag('--svg') ?? (only ? undefined : 'docs/performance-latency.svg');
 
-// rx-assistants as it is published: bundled by esbuild as tsup does, not run
-// from its sources through tsx, whose `keepNames` gives every closure a name
-// property (CPU time, and a few hundred bytes of heap each) that the package
-// does not have. `--source` runs the sources instead.
-let library: typeof RxAssistantsLibrary;
-if (process.argv.includes('--source')) {
-  library = await import('../src');
-} else {
-  // One file per process: node_modules may be shared by several checkouts,
-  // whose benchmarks must not import each other's bundle.
-  const outfile = `node_modules/.cache/rx-assistants-bench/index-${process.pid}.mjs`;
-  await build({
-    entryPoints: ['src/index.ts'],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'es2022',
-    external: ['rxjs', 'openai'],
-    outfile,
-    logLevel: 'warning',
-  });
-  library = (await import(pathToFileURL(outfile).href)) as typeof RxAssistantsLibrary;
-  rmSync(outfile);
-}
+// rx-assistants as it is published (bench/bundled.ts); `--source` runs the sources instead.
+const library = process.argv.includes('--source')
+  ? await import('../src')
+  : await bundledLibrary('index');
 const { adaptivePoll, rxAssistants } = library;
 const epochNow = () => performance.timeOrigin + performance.now();
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'expired', 'incomplete']);

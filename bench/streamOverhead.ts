@@ -14,14 +14,11 @@
  *   npm run bench -- --overhead                 # 3 rounds of 500 runs
  *   npm run bench -- --overhead --runs 2000 --rounds 5
  */
-import { rmSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { build } from 'esbuild';
 import OpenAI from 'openai';
 import { lastValueFrom } from 'rxjs';
-import type * as RxAssistantsLibrary from '../src';
+import { bundledLibrary } from './bundled';
 
 const flag = (name: string) => {
   const at = process.argv.indexOf(name);
@@ -30,19 +27,7 @@ const flag = (name: string) => {
 const N = Number(flag('--runs') ?? 500);
 const ROUNDS = Number(flag('--rounds') ?? 3);
 
-const outfile = `node_modules/.cache/rx-assistants-bench/overhead-${process.pid}.mjs`;
-await build({
-  entryPoints: ['src/index.ts'],
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'es2022',
-  external: ['rxjs', 'openai'],
-  outfile,
-  logLevel: 'warning',
-});
-const { rxAssistants } = (await import(pathToFileURL(outfile).href)) as typeof RxAssistantsLibrary;
-rmSync(outfile);
+const { rxAssistants } = await bundledLibrary('overhead');
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
