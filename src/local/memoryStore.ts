@@ -183,7 +183,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): AssistantsStore {
     claimRuns: (owner, now, ttl, limit, runIds) =>
       answer(() => {
         const claimed: RunLease[] = [];
-        for (const runId of runIds ?? [...activeRuns.values()]) {
+        // By id if named, else the runs that have not ended, oldest first.
+        const active = new Set(activeRuns.values());
+        for (const runId of runIds ?? [...tables.run.keys()].filter((id) => active.has(id))) {
           if (claimed.length >= limit) break;
           const run = tables.run.get(runId);
           if (!run || activeRuns.get(run.thread_id) !== runId) continue;

@@ -165,7 +165,8 @@ export interface AssistantsStore {
 
   /**
    * Leases up to `limit` runs that have not ended, whose lease is free or
-   * expired at `now`, to `owner` until `now + ttl`; emits their leases. A run
+   * expired at `now`, oldest first (in the order of `runIds`, if given), to
+   * `owner` until `now + ttl`; emits their leases. A run
    * in `requires_action` is taken only once its `expires_at` (in seconds) is
    * past, unless `runIds` names it: with `runIds`, only those runs are taken.
    */

@@ -51,6 +51,22 @@ export function leases(makeStore: MakeStore) {
       expect(await claim(store, 'c', 10_000)).toEqual([]);
     });
 
+    it('claims the oldest runs first, whatever order their threads came in', async () => {
+      const store = await makeStore();
+      await answer(
+        store.write([put('run', run('r1', 't1', 'queued')), put('run', run('r2', 't2', 'queued'))]),
+      );
+      // t1's run ends and a newer one starts there: r2 (on t2) is now the oldest.
+      await answer(
+        store.write([
+          put('run', run('r1', 't1', 'completed')),
+          put('run', run('r3', 't1', 'queued')),
+        ]),
+      );
+      expect(await claim(store, 'a', 10_000, 1)).toEqual(['r2']);
+      expect(await claim(store, 'b', 10_000)).toEqual(['r3']);
+    });
+
     it('skips a lease held until later, takes one that has expired', async () => {
       const store = await makeStore();
       await answer(
