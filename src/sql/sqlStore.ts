@@ -141,22 +141,23 @@ export function sqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): SqlS
 
     keepResponse: (key, entry) =>
       op(async (signal) => {
-        // One statement: the entry kept now, or the one kept first (visible to its second part).
-        const rows = await one(
-          `with inserted as (
-             insert into ${s}.kept_responses (key, request, response, kept_at)
-             values ($1, $2, $3::json, $4)
-             on conflict (key) do nothing
-             returning request, response, kept_at
-           )
-           select request, response, kept_at from inserted
-           union all
-           select request, response, kept_at from ${s}.kept_responses
-           where key = $1 and not exists (select 1 from inserted)`,
+        const inserted = await one(
+          `insert into ${s}.kept_responses (key, request, response, kept_at)
+           values ($1, $2, $3::json, $4)
+           on conflict (key) do nothing
+           returning request, response, kept_at`,
           [key, entry.request, JSON.stringify(entry.response ?? null), entry.at],
           signal,
         );
-        return keptOf(rows[0]!);
+        if (inserted[0]) return keptOf(inserted[0]);
+        // Kept first by another: read in a statement of its own, whose snapshot
+        // (unlike the insert's) sees the other's commit.
+        const kept = await one(
+          `select request, response, kept_at from ${s}.kept_responses where key = $1`,
+          [key],
+          signal,
+        );
+        return keptOf(kept[0]!);
       }),
 
     // In a transaction, so that a claim whose subscriber has left is rolled back, not kept.
