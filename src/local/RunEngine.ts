@@ -100,6 +100,13 @@ export class RunEngine {
     return [...this.active.keys()];
   }
 
+  /** Stops every run here, silently (this runtime shuts down); returns their ids. */
+  dropAll(): string[] {
+    const held = this.held();
+    for (const runId of held) this.drop(runId);
+    return held;
+  }
+
   /** Stops a run here, silently (another process took it up, or this one shuts down). */
   drop(runId: string): void {
     this.active.get(runId)?.status.stop();

@@ -115,9 +115,7 @@ export class RunLeases {
   close(): Observable<void> {
     const { engine, store, owner } = this.config;
     this.loop.unsubscribe();
-    const held = engine.held();
-    for (const runId of held) engine.drop(runId);
-    return store.releaseLeases(owner, held);
+    return store.releaseLeases(owner, engine.dropAll());
   }
 
   /** Renews what this process holds, then takes up what no live process holds. */

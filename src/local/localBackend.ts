@@ -1,4 +1,4 @@
-import { concatMap, defer, map, type Observable, of } from 'rxjs';
+import { concatMap, defer, map, type Observable } from 'rxjs';
 import type { RequestOptions } from '../backend/AssistantsBackend';
 import type { Thread } from '../backend/types';
 import { notFound } from '../internal/apiLists';
@@ -47,7 +47,7 @@ export type { LocalBackend, LocalBackendConfig } from './localRuntime';
  */
 export function localBackend(config: LocalBackendConfig = {}): LocalBackend {
   const parts = localRuntime(config);
-  const { store, runtime, engine, keys, writes, leases } = parts;
+  const { store, runtime, keys, writes } = parts;
   const { find, thread, runOf, messageOf, page } = parts.finders;
   const { createThread, deleteThread, refuseIfActive } = writes;
 
@@ -80,12 +80,7 @@ export function localBackend(config: LocalBackendConfig = {}): LocalBackend {
     thread(threadId).pipe(concatMap(() => refuseIfActive(threadId)));
 
   return {
-    close: () =>
-      defer(() => {
-        if (leases) return leases.close();
-        for (const runId of engine.held()) engine.drop(runId);
-        return of(undefined);
-      }),
+    close: parts.close,
     assistants: {
       create: (params, options) =>
         write(options, ['assistants.create', params], () =>

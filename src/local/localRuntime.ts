@@ -1,7 +1,6 @@
-import { asyncScheduler, concatMap, of, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, concatMap, defer, type Observable, of, type SchedulerLike } from 'rxjs';
 import type { AssistantsBackend } from '../backend/AssistantsBackend';
 import type { Run } from '../backend/types';
-import type { Observable } from 'rxjs';
 import { finders, type Finders } from './finders';
 import { idempotencyKeys, type IdempotencyKeys } from './idempotency';
 import { randomId } from './ids';
@@ -59,6 +58,8 @@ export interface LocalRuntime {
   takeUp(run: Run): Observable<boolean>;
   /** Takes tool outputs for a run (as stored) that waits for them, taking it up here first. */
   submit(run: Run, toolOutputs: unknown): Observable<Run>;
+  /** `LocalBackend.close()`: stops the runs executed here, and hands their leases back. */
+  close(): Observable<void>;
 }
 
 /**
@@ -93,7 +94,7 @@ export function localRuntime(config: LocalBackendConfig): LocalRuntime {
     expiresAfter,
     modelFor: (run) => config.models?.[run.model] ?? defaultModel,
     ...(config.timing && { timing: config.timing }),
-    // On a shared store, a run that waits for tool outputs is held by no process.
+    // On a shared store, a run that waits for tool outputs is held by no runtime until one takes it up.
     waiting: (runId) => leases?.handBack(runId),
   });
   const leases: RunLeases | undefined = store.shared
@@ -126,5 +127,6 @@ export function localRuntime(config: LocalBackendConfig): LocalRuntime {
     cancel: (run) => (leases ? leases.cancel(run) : engine.cancel(run)),
     takeUp,
     submit: (run, outputs) => takeUp(run).pipe(concatMap(() => engine.submit(run, outputs))),
+    close: () => defer(() => leases?.close() ?? (engine.dropAll(), of(undefined))),
   };
 }

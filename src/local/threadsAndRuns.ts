@@ -17,7 +17,7 @@ export interface ThreadsAndRunsConfig {
   finders: Finders;
   /** How long after creation a run expires, in ms. */
   expiresAfter: number;
-  /** On a store that processes share: the write that leases a new run to this process. */
+  /** On a store that processes share: the write that leases a new run to this runtime. */
   leaseWrite?(runId: string): StoreWrite;
 }
 
