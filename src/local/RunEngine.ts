@@ -10,6 +10,7 @@ import { immediateTiming, RunStatusMachine, type RunTiming } from './RunStatusMa
 import { type ActiveRun, RunTurns } from './RunTurns';
 import { RunUsage } from './RunUsage';
 import { StepWriter } from './StepWriter';
+import type { SharedRunEvent } from './storePort';
 import { checkOutputs } from './toolOutputs';
 import { invalid } from './validation';
 
@@ -170,6 +171,11 @@ export class RunEngine {
   /** The events of an active run from now on (deltas included); empty for an ended run. */
   events(runId: string): Observable<AssistantStreamEvent> {
     return this.active.get(runId)?.record.events$ ?? EMPTY;
+  }
+
+  /** An active run's events with their text offsets, as `RunEventChannel.listen` tells them. */
+  live(runId: string): Observable<readonly SharedRunEvent[]> {
+    return this.active.get(runId)?.record.live$ ?? of([]);
   }
 
   /**

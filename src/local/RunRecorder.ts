@@ -1,7 +1,8 @@
-import { type Observable, type SchedulerLike, Subject } from 'rxjs';
+import { Observable, type SchedulerLike, Subject } from 'rxjs';
 import { runEvent, type RunEventName, type RunEventOf } from '../backend/runEvent';
 import type { AssistantStreamEvent, Message, Run, RunStep } from '../backend/types';
-import type { AssistantsStore } from './storePort';
+import { EventPublisher, TextOffsets } from './sharedEvents';
+import type { AssistantsStore, SharedRunEvent } from './storePort';
 import { WriteQueue } from './WriteQueue';
 
 /** The names of the events whose data is exactly `D` (a `Run`, a `RunStep`, a `Message`). */
@@ -52,6 +53,10 @@ export type MessageEventName = EventNamesOf<Message>;
  */
 export class RunRecorder {
   private readonly bus = new Subject<AssistantStreamEvent>();
+  /** The same events with their text offsets, for whoever joins the run mid-way. */
+  private readonly shared = new Subject<readonly SharedRunEvent[]>();
+  private readonly offsets = new TextOffsets();
+  private readonly publisher?: EventPublisher;
   private current: Run;
   private readonly steps = new Map<string, RunStep>();
   private readonly messages = new Map<string, Message>();
@@ -70,14 +75,32 @@ export class RunRecorder {
     scheduler: SchedulerLike,
   ) {
     this.current = run;
+    if (store.events) this.publisher = new EventPublisher(store.events, run.id);
     this.writes = new WriteQueue(store, scheduler, {
-      event: (event) => this.bus.next(event),
-      end: () => this.bus.complete(),
+      event: (event) => {
+        this.bus.next(event);
+        this.share(event);
+      },
+      end: () => {
+        this.bus.complete();
+        this.shared.complete();
+      },
       failed: (error) => {
         this.bus.error(error);
+        this.shared.error(error);
+        this.publisher?.stop();
         failed(error);
       },
     });
+  }
+
+  /** Tells `event`, with its text offset, to those who joined and to the store's other processes. */
+  private share(event: AssistantStreamEvent): void {
+    const at = this.offsets.next(event);
+    if (!this.publisher && !this.shared.observed) return;
+    const shared: SharedRunEvent = at === undefined ? { event } : { event, at };
+    this.publisher?.push(shared);
+    this.shared.next([shared]);
   }
 
   get runId(): string {
@@ -87,6 +110,18 @@ export class RunRecorder {
   /** The run's events from now on, until it ends. */
   get events$(): Observable<AssistantStreamEvent> {
     return this.bus.asObservable();
+  }
+
+  /**
+   * The run's events from now on with their text offsets, one per batch,
+   * after an empty batch: what a store's `events.listen()` tells of a
+   * run executed in this process.
+   */
+  get live$(): Observable<readonly SharedRunEvent[]> {
+    return new Observable((subscriber) => {
+      subscriber.next([]);
+      return this.shared.subscribe(subscriber);
+    });
   }
 
   /** The run as last written. */
@@ -147,6 +182,7 @@ export class RunRecorder {
    * the run stops here (its thread is gone, or another process took it up).
    */
   abandon(): void {
+    this.publisher?.stop();
     this.writes.abandon();
   }
 

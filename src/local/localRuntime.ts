@@ -45,6 +45,7 @@ export interface LocalBackend extends AssistantsBackend {
 /** The parts of one runtime, wired together. */
 export interface LocalRuntime {
   store: AssistantsStore;
+  scheduler: SchedulerLike;
   runtime: Runtime;
   engine: RunEngine;
   keys: IdempotencyKeys;
@@ -118,6 +119,7 @@ export function localRuntime(config: LocalBackendConfig): LocalRuntime {
   const takeUp = (run: Run) => (leases ? leases.takeUp(run) : of(false));
   return {
     store,
+    scheduler,
     runtime,
     engine,
     keys,

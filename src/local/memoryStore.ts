@@ -2,6 +2,7 @@ import { defer, type Observable, of } from 'rxjs';
 import { isTerminalStatus } from '../backend/runStatus';
 import type { Run } from '../backend/types';
 import { pageOf } from '../internal/apiLists';
+import { memoryChannel } from './memoryChannel';
 import {
   ActiveRunConflictError,
   type AssistantsStore,
@@ -19,7 +20,8 @@ export interface MemoryStoreOptions {
   /**
    * Whether several runtimes of this process share the store (as processes
    * share a database): each leases its runs and takes up those of a runtime
-   * that was closed. Default `false`.
+   * that was closed, and hears the events of runs the others execute.
+   * Default `false`.
    */
   shared?: boolean;
 }
@@ -132,6 +134,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): AssistantsStore {
 
   return {
     shared: options.shared ?? false,
+    ...(options.shared ? { events: memoryChannel() } : {}),
     get: (kind, id) => answer(() => tables[kind].get(id)),
     list: (kind, query = {}) =>
       answer(() => {

@@ -1,9 +1,9 @@
-import type { Observable } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
 import {
+  catchError,
   concat,
   concatMap,
   defer,
-  EMPTY,
   finalize,
   forkJoin,
   from,
@@ -13,12 +13,12 @@ import {
 } from 'rxjs';
 import type { RequestOptions, StreamingBackend } from '../backend/AssistantsBackend';
 import { runEvent } from '../backend/runEvent';
-import { isTerminalStatus } from '../backend/runStatus';
 import type { AssistantStreamEvent, Message, Run } from '../backend/types';
-import { nothingSeen, snapshotEvents } from '../client/runEvents';
+import { type Held, holdFromNow } from '../internal/holdFromNow';
 import type { Finders } from './finders';
 import { requestOf, type IdempotencyKeys, type RequestParts } from './idempotency';
 import type { RunEngine } from './RunEngine';
+import { joinedEvents, type RunSnapshot } from './runJoin';
 import type { AssistantsStore } from './storePort';
 import type { ThreadsAndRuns } from './threadsAndRuns';
 import { fieldsOf } from './validation';
@@ -32,14 +32,17 @@ export interface RunStreamsConfig {
   writes: ThreadsAndRuns;
   /** Makes a run (as stored) execute here if no live process holds it. */
   takeUp(run: Run): Observable<boolean>;
+  /** When a repeated request looks again for text the store did not have yet. */
+  scheduler: SchedulerLike;
 }
 
-/** How a run's event stream begins: its first events, and whether the engine's live events follow. */
+/** How the stream of a run just created (or submitted to) begins: its first events, then the engine's. */
 interface StreamStart {
   threadId: string;
   runId: string;
   first: AssistantStreamEvent[];
-  live: boolean;
+  /** The engine's events, held from the start: none is missed while the response is kept. */
+  live: Held<AssistantStreamEvent>;
 }
 
 /**
@@ -47,7 +50,8 @@ interface StreamStart {
  * its run's events from the engine, deltas included, until the run ends or
  * asks for tool outputs. A repeated request (same `Idempotency-Key`) streams
  * the run the first one started: its stored state as a poller would see it,
- * then its live events if it is still going.
+ * then its live events, also when another process that shares the store
+ * executes it.
  *
  * ## Example
  *
@@ -64,7 +68,7 @@ interface StreamStart {
  * @returns The `streaming` part of the port.
  */
 export function runStreams(config: RunStreamsConfig): StreamingBackend {
-  const { store, engine, keys, writes } = config;
+  const { store, engine, keys, writes, scheduler } = config;
   const { thread, runOf } = config.finders;
   const all = { order: 'asc' } as const;
 
@@ -72,27 +76,34 @@ export function runStreams(config: RunStreamsConfig): StreamingBackend {
     threadId: run.thread_id,
     runId: run.id,
     first: [runEvent('thread.run.created', run), runEvent('thread.run.queued', run)],
-    live: true,
+    live: holdFromNow(engine.events(run.id)),
   });
 
   /**
-   * The stream of a repeated streaming request: the events of the run's
-   * stored state, as a poller would synthesise them, then its live events if
-   * it has not ended nor stopped for tool outputs.
+   * The stream of a repeated streaming request: the run's stored state, as a
+   * poller would see it, then its live events, wherever it executes (see
+   * {@link joinedEvents}).
    */
-  const replayed = ({ threadId, runId }: { threadId: string; runId: string }) =>
+  const replayed = (runId: string, snapshot$: Observable<RunSnapshot>) =>
+    joinedEvents({
+      live$: store.events ? store.events.listen(runId) : engine.live(runId),
+      snapshot$,
+      message: (id) => store.get('message', id),
+      scheduler,
+    });
+
+  /** A run as stored, with its steps and their messages. */
+  const snapshotOf = (threadId: string, runId: string): Observable<RunSnapshot> =>
     forkJoin([runOf(threadId, runId), store.list('step', { parentId: runId, ...all })]).pipe(
       concatMap(([run, { data: steps }]) => {
         const ids = steps.flatMap(({ step_details: details }) =>
           details.type === 'message_creation' ? [details.message_creation.message_id] : [],
         );
         return forkJoin([of(undefined), ...ids.map((id) => store.get('message', id))]).pipe(
-          map(([, ...found]): StreamStart => {
+          map(([, ...found]): RunSnapshot => {
             const messages = new Map<string, Message>();
             for (const message of found) if (message) messages.set(message.id, message);
-            const first = snapshotEvents(run, steps, messages, nothingSeen());
-            const live = !isTerminalStatus(run.status) && run.status !== 'requires_action';
-            return { threadId, runId, first, live };
+            return { run, steps, messages };
           }),
         );
       }),
@@ -121,24 +132,15 @@ export function runStreams(config: RunStreamsConfig): StreamingBackend {
         );
       return keys.once(key, key ? requestOf(...what) : '', act).pipe(
         concatMap((kept) => {
-          if (fresh) return of(fresh);
-          return replayed(kept).pipe(
-            concatMap((again) =>
-              withThread
-                ? thread(kept.threadId).pipe(
-                    map((t) => ({
-                      ...again,
-                      first: [runEvent('thread.created', t), ...again.first],
-                    })),
-                  )
-                : of(again),
-            ),
+          if (fresh) return concat(from(fresh.first), fresh.live.events$);
+          const events = replayed(kept.runId, snapshotOf(kept.threadId, kept.runId));
+          if (!withThread) return events;
+          return thread(kept.threadId).pipe(
+            concatMap((t) => concat(of(runEvent('thread.created', t)), events)),
           );
         }),
-        concatMap((started) =>
-          concat(from(started.first), started.live ? engine.events(started.runId) : EMPTY),
-        ),
         takeWhile((event) => event.event !== 'thread.run.requires_action', true),
+        finalize(() => fresh?.live.drop()),
       );
     });
 
@@ -171,12 +173,14 @@ export function runStreams(config: RunStreamsConfig): StreamingBackend {
         runOf(threadId, runId).pipe(
           concatMap((run) => config.takeUp(run).pipe(map(() => run))),
           concatMap((run) => {
-            // The submit itself emits the first events: listen to them.
-            const first: AssistantStreamEvent[] = [];
-            const listening = engine.events(runId).subscribe((event) => first.push(event));
+            // The submit itself emits the first events: hold them.
+            const live = holdFromNow(engine.events(runId));
             return engine.submit(run, fieldsOf(params)['tool_outputs']).pipe(
-              map((): StreamStart => ({ threadId, runId, first, live: true })),
-              finalize(() => listening.unsubscribe()),
+              map((): StreamStart => ({ threadId, runId, first: [], live })),
+              catchError((error: unknown) => {
+                live.drop();
+                throw error;
+              }),
             );
           }),
         ),

@@ -1,6 +1,13 @@
 import type { Observable } from 'rxjs';
 import type { Page } from '../backend/AssistantsBackend';
-import type { Assistant, Message, Run, RunStep, Thread } from '../backend/types';
+import type {
+  Assistant,
+  AssistantStreamEvent,
+  Message,
+  Run,
+  RunStep,
+  Thread,
+} from '../backend/types';
 import { RxAssistantsError } from '../errors/RxAssistantsError';
 
 /** What the store keeps, by kind. */
@@ -151,6 +158,14 @@ export interface AssistantsStore {
    * and takes up the runs of processes that stopped.
    */
   readonly shared?: boolean;
+  /**
+   * How the processes that share the store hear each other's run events: a
+   * client streaming through one process follows a run executed by another.
+   * Only stores that processes share have it (the memory store with
+   * `shared: true`, the SQL store on a Postgres server); the runtime then
+   * publishes every event of the runs it executes.
+   */
+  readonly events?: RunEventChannel;
   get<K extends StoredKind>(kind: K, id: string): Observable<StoredRecords[K] | undefined>;
   list<K extends StoredKind>(kind: K, query?: StoreListQuery): Observable<Page<StoredRecords[K]>>;
   write(writes: readonly StoreWrite[]): Observable<void>;
@@ -192,4 +207,41 @@ export interface AssistantsStore {
   requestCancel(runId: string): Observable<void>;
   /** Hands back `owner`'s leases on `runIds` (all of its leases without `runIds`). */
   releaseLeases(owner: string, runIds?: readonly string[]): Observable<void>;
+}
+
+/**
+ * An event of a run as processes pass it to each other. `at` is, for a
+ * `thread.message.delta`, how many characters of text its message had before
+ * it (the text of every text part, in order), so that a listener that joins
+ * a run mid-message can tell what it already has from the store.
+ */
+export interface SharedRunEvent {
+  event: AssistantStreamEvent;
+  at?: number;
+}
+
+/**
+ * The run events that processes sharing a store publish and hear. Delivery
+ * is at most once and in order per run: a listener hears the events
+ * published after it listens, in the order they were published.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { memoryStore } from 'rx-assistants/local';
+ *
+ * const channel = memoryStore({ shared: true }).events!;
+ * channel.listen('run_1').subscribe((batch) => console.log(batch.length)); // 0: listening
+ * channel.publish('run_1', []).subscribe();
+ * ```
+ */
+export interface RunEventChannel {
+  /** Sends `events` of `runId`, in order, to its listeners; emits (then completes) once sent. */
+  publish(runId: string, events: readonly SharedRunEvent[]): Observable<void>;
+  /**
+   * The events of `runId` published from now on, in batches, until
+   * unsubscribed. The first batch (empty unless events came already) says
+   * that it listens: what is published after it is heard.
+   */
+  listen(runId: string): Observable<readonly SharedRunEvent[]>;
 }

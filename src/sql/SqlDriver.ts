@@ -41,7 +41,23 @@ export interface SqlDriver {
    * it rejects or when `signal` is aborted.
    */
   transaction<T>(work: (query: SqlQuery) => Promise<T>, signal: AbortSignal): Promise<T>;
+  /**
+   * Listens to a notification channel (`LISTEN`, the name quoted as given):
+   * calls `heard` with each payload until the function it resolves to is
+   * called; resolves once it listens. `failed` is called if the connection
+   * that listens is lost (nothing is heard after it). A driver without it
+   * gives a store without an event channel: a client streaming through one
+   * process then does not follow the runs others execute.
+   */
+  listen?(
+    channel: string,
+    heard: (payload: string) => void,
+    failed: (error: unknown) => void,
+  ): Promise<() => Promise<void>>;
 }
+
+/** `channel` as a quoted identifier, for `LISTEN` and `UNLISTEN`. */
+export const quotedChannel = (channel: string): string => `"${channel.replaceAll('"', '""')}"`;
 
 /** A driver check: throws unless `signal` is still live. */
 export function checkLive(signal: AbortSignal): void {

@@ -6,6 +6,12 @@ export const ACTIVE_STATUSES = `('queued', 'in_progress', 'requires_action', 'ca
 /** The index that keeps one run that has not ended per thread. */
 export const ONE_ACTIVE_RUN = 'runs_one_active_per_thread';
 
+/** Whether `error` is Postgres's unique_violation (23505) of {@link ONE_ACTIVE_RUN}. */
+export function isActiveRunConflict(error: unknown): boolean {
+  const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
+  return code === '23505' && constraint === ONE_ACTIVE_RUN;
+}
+
 /**
  * The store's schema, one version after another. A version, once released,
  * never changes: a change to the schema is a new version.
@@ -70,6 +76,19 @@ export const migrations: ReadonlyArray<{
           kept_at double precision not null
         );
         create index kept_responses_by_time on ${s}.kept_responses (kept_at);
+      `,
+  },
+  {
+    version: 2,
+    name: 'run events too long for a notification',
+    sql: (s) => `
+        create table ${s}.run_events (
+          id bigint generated always as identity primary key,
+          run_id text not null,
+          body json not null,
+          kept_at timestamptz not null default now()
+        );
+        create index run_events_by_time on ${s}.run_events (kept_at);
       `,
   },
 ];

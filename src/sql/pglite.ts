@@ -1,5 +1,5 @@
 import { SqlStoreError } from './SqlStoreError';
-import { checkLive, type SqlDriver, type SqlRow } from './SqlDriver';
+import { checkLive, quotedChannel, type SqlDriver, type SqlRow } from './SqlDriver';
 
 /** What the store needs of a PGlite transaction. */
 export interface PGliteTransactionLike {
@@ -9,6 +9,7 @@ export interface PGliteTransactionLike {
 /** What the store needs of a PGlite instance (`@electric-sql/pglite`). */
 export interface PGliteLike extends PGliteTransactionLike {
   transaction<T>(callback: (tx: PGliteTransactionLike) => Promise<T>): Promise<T>;
+  listen?(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
 }
 
 /**
@@ -59,6 +60,11 @@ export function pglite(db: PGliteLike): SqlDriver {
         return result;
       });
     },
+    // One process opens the database: it hears only itself, which its runtime does not need.
+    ...(db.listen && {
+      listen: (channel: string, heard: (payload: string) => void) =>
+        db.listen!(quotedChannel(channel), heard).then((stop) => () => stop()),
+    }),
   };
 }
 

@@ -13,10 +13,11 @@ import {
 } from '../local/storePort';
 import { listStatement } from './listQuery';
 import { claimStatement, leaseOf, releaseStatement, renewStatement } from './leaseStatements';
-import { migrate, ONE_ACTIVE_RUN } from './migrations';
+import { isActiveRunConflict, migrate } from './migrations';
 import { describe } from './pglite';
 import type { SqlDriver, SqlQuery } from './SqlDriver';
 import { SqlStoreError } from './SqlStoreError';
+import { sqlChannel } from './sqlChannel';
 import { putStatement, tables } from './tables';
 
 /** Options of {@link sqlStore}. */
@@ -90,9 +91,11 @@ export function sqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): SqlS
   const transaction = <T>(signal: AbortSignal, work: (query: SqlQuery) => Promise<T>) =>
     driver.transaction(work, signal);
 
+  const events = sqlChannel(driver, schema, ready);
   return {
     // Other processes may use the same database: the runtime leases the runs it executes.
     shared: true,
+    ...(events && { events }),
     migrate: () => fromAbortable(() => ready()),
 
     get: <K extends StoredKind>(kind: K, id: string) =>
@@ -228,18 +231,12 @@ async function apply(s: string, query: SqlQuery, write: Write): Promise<void> {
         ...lease,
       ]);
     } catch (error) {
-      if (kind === 'run' && isViolationOf(error, ONE_ACTIVE_RUN)) {
+      if (kind === 'run' && isActiveRunConflict(error)) {
         throw new ActiveRunConflictError(String(values[0]), record.id);
       }
       throw error;
     }
   }
-}
-
-/** Whether `error` is Postgres's unique_violation (23505) of the index `name`. */
-function isViolationOf(error: unknown, name: string): boolean {
-  const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
-  return code === '23505' && constraint === name;
 }
 
 const keptOf = (row: Record<string, unknown>): KeptResponse => ({

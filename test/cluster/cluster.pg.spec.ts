@@ -1,7 +1,8 @@
 // Several `serve()` instances on one Postgres (DATABASE_URL; `npm run test:pg`
 // starts a throwaway one), behind this test's own round-robin: runs across
 // instances, an instance killed with SIGKILL mid-run, a run started on one
-// instance and streamed from another, and the one-active-run invariant
+// instance and streamed from another (a submit, and a retried create that
+// joins the run mid-reply), and the one-active-run invariant
 // under a race. Each instance is a process of its own (test/cluster/instance.ts).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -195,6 +196,58 @@ describe('several instances on one Postgres', () => {
     const { messages } = await stored(thread.id);
     const reply = messages.find((message) => message.role === 'assistant')!;
     expect(reply.content).toEqual([{ type: 'text', text: { value: text, annotations: [] } }]);
+  }, 120_000);
+
+  it('streams a run through another instance than the one that executes it: a retry with its key gets the rest live', async () => {
+    const [first, second] = [client(() => [instances[0]!]), client(() => [instances[1]!])];
+    const tutor = await first.beta.assistants.create({ model: 'tutor' });
+    const thread = await first.beta.threads.create({
+      messages: [{ role: 'user', content: 'Solve 2x + 3 = 7' }],
+    });
+    const params = { assistant_id: tutor.id, stream: true as const };
+    // The SDK sends no key of its own: this one goes as a header.
+    const keyed = { headers: { 'Idempotency-Key': `retry-${thread.id}` } };
+    /** Reads a stream to its end: its event names and its text; `onDelta(n)` after the n-th delta. */
+    const read = async (
+      stream: AsyncIterable<OpenAI.Beta.AssistantStreamEvent>,
+      onDelta?: (n: number) => void,
+    ) => {
+      const names: string[] = [];
+      const pieces: string[] = [];
+      for await (const event of stream) {
+        names.push(event.event);
+        if (event.event !== 'thread.message.delta') continue;
+        for (const part of event.data.delta.content ?? []) {
+          if (part.type === 'text') pieces.push(part.text?.value ?? '');
+        }
+        onDelta?.(pieces.length);
+      }
+      return { names, pieces };
+    };
+    // The first request streams from the instance that executes the run...
+    let midway!: () => void;
+    const threeDeltas = new Promise<void>((resolve) => (midway = resolve));
+    const firstRead = read(
+      await first.beta.threads.runs.create(thread.id, params, keyed),
+      (n) => n === 3 && midway(),
+    );
+    await threeDeltas;
+    // ...and the same request, sent again through another instance mid-reply, joins it.
+    const again = await read(await second.beta.threads.runs.create(thread.id, params, keyed));
+    const whole = await firstRead;
+
+    expect(whole.pieces.join('')).toBe(SOLVED);
+    expect(again.pieces.join('')).toBe(SOLVED);
+    // The text so far as one delta, then the rest as it was written, live.
+    expect(again.pieces.length).toBeGreaterThan(3);
+    expect(again.names.at(-1)).toBe('thread.run.completed');
+    const statuses = again.names.filter((name) => name !== 'thread.message.delta');
+    expect(statuses.join(' ')).toEqual(
+      whole.names.filter((name) => name !== 'thread.message.delta').join(' '),
+    );
+    const { runs, messages } = await stored(thread.id);
+    expect(runs).toHaveLength(1);
+    expect(messages.filter((m) => m.role === 'assistant')).toHaveLength(1);
   }, 120_000);
 
   it('starts one run on a thread when several instances are asked at once', async () => {

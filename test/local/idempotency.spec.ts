@@ -336,10 +336,22 @@ describe('localBackend: a repeated streaming request streams the existing run', 
     const first = record(w.backend.streaming!.createRun('thread_1', params, key('s')));
     w.advanceTo(15);
     const again = record(w.backend.streaming!.createRun('thread_1', params, key('s')));
-    expect(again.names()).toEqual(HELLO_STARTED);
+    // The text written so far comes as one delta.
+    expect(again.names()).toEqual([...HELLO_STARTED, 'thread.message.delta']);
     expect(again.end.state).toBe('open');
     w.advanceTo(30);
-    expect(again.names()).toEqual([...HELLO_STARTED, 'thread.message.delta', ...HELLO_ENDED]);
+    expect(again.names()).toEqual([
+      ...HELLO_STARTED,
+      'thread.message.delta',
+      'thread.message.delta',
+      ...HELLO_ENDED,
+    ]);
+    const text = again.events.flatMap((e) =>
+      e.event === 'thread.message.delta'
+        ? (e.data.delta.content ?? []).map((part) => (part.type === 'text' ? part.text?.value : ''))
+        : [],
+    );
+    expect(text).toEqual(['Hel', 'lo.']);
     expect(again.end.state).toBe('complete');
     expect(first.end.state).toBe('complete');
     expect(first.names().at(-1)).toBe('thread.run.completed');

@@ -20,7 +20,11 @@ import { counterIds, say, scriptedModel } from './scriptedModel';
  */
 function world(
   turns: Parameters<typeof scriptedModel>[0],
-  { failAt = Infinity, timing }: { failAt?: number; timing?: RunTiming } = {},
+  {
+    failAt = Infinity,
+    timing,
+    keepAfter = 0,
+  }: { failAt?: number; timing?: RunTiming; keepAfter?: number } = {},
 ) {
   const scheduler = testScheduler();
   const inner = memoryStore();
@@ -35,6 +39,8 @@ function world(
         ),
       );
     },
+    keepResponse: (key, entry) =>
+      timer(keepAfter, scheduler).pipe(concatMap(() => inner.keepResponse(key, entry))),
   };
   const script = scriptedModel(turns);
   const backend = localBackend({
@@ -229,5 +235,23 @@ describe('the runtime on a store that answers later', () => {
     expect(w.writes()).toBe(4);
     // As if its process had died: the run stays as last stored.
     expect(recordsOf(w.inner, 'run')[0]?.status).toBe('queued');
+  });
+
+  it('streams every event of a run created with a key, those told while its response was being kept included', () => {
+    const w = world([say('one two three')], { keepAfter: 20 });
+    const assistant = answer(w.scheduler, w.backend.assistants.create({ model: 'm' }));
+    const thread = answer(w.scheduler, w.backend.threads.create());
+    const events: AssistantStreamEvent[] = [];
+    w.backend
+      .streaming!.createRun(thread.id, { assistant_id: assistant.id }, { idempotencyKey: 'k' })
+      .subscribe((e) => events.push(e));
+    w.scheduler.flush();
+    expect(events.filter(isRunEvent).map((e) => e.event)).toEqual([
+      'thread.run.created',
+      'thread.run.queued',
+      'thread.run.in_progress',
+      'thread.run.completed',
+    ]);
+    expect(events.filter((e) => e.event === 'thread.message.delta')).toHaveLength(3);
   });
 });

@@ -5,6 +5,7 @@ import { localBackend } from '../../src/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pg, pglite, sqlStore, SqlStoreError } from '../../src/sql';
 import { storeConformance } from '../store/conformance';
+import { eventChannel } from '../store/conformanceEvents';
 import { thread } from '../store/records';
 import { put } from '../store/support';
 import { pgliteAsPool } from './pgliteAsPool';
@@ -27,6 +28,20 @@ storeConformance(
   { timeout: 60_000 },
 );
 sqlSpecifics('PGlite in memory', () => pglite(db));
+
+describe('sqlStore over PGlite, as if processes shared it', { timeout: 60_000 }, () => {
+  // PGlite is opened by one process, so its store has no channel; shared (as
+  // a Postgres server would be), the same statements carry the events.
+  eventChannel(() => {
+    const schema = `events_${schemas++}`;
+    const shared = () => sqlStore({ ...pglite(db), exclusive: false }, { schema });
+    return Promise.resolve([shared(), shared()]);
+  });
+
+  it('has no channel as PGlite opens it: one process, no other to hear', () => {
+    expect(sqlStore(pglite(db)).events).toBeUndefined();
+  });
+});
 
 // The pg() driver, over a one-connection pool of the same PGlite (no server needed).
 let pool: ReturnType<typeof pgliteAsPool>;

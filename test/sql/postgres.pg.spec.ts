@@ -5,6 +5,7 @@ import { replyText, rxAssistants } from '../../src';
 import { localBackend } from '../../src/local';
 import { pg, type SqlDriver, sqlStore, SqlStoreError } from '../../src/sql';
 import { storeConformance } from '../store/conformance';
+import { eventChannel } from '../store/conformanceEvents';
 import { thread } from '../store/records';
 import { answer, put } from '../store/support';
 import { sqlSpecifics } from './sqlSpecifics';
@@ -33,6 +34,23 @@ storeConformance(
   { timeout: 60_000 },
 );
 sqlSpecifics('a Postgres server (pg)', () => pg(pool));
+
+describe('sqlStore over a Postgres server (pg), two processes', { timeout: 60_000 }, () => {
+  // Each "process" has a pool of its own: its own connections, its own listener.
+  const pools: pgLib.Pool[] = [];
+  afterAll(async () => {
+    await Promise.all(pools.map((p) => p.end()));
+  });
+  eventChannel(() => {
+    const schema = `${prefix}_${schemas++}`;
+    const opened = () => {
+      const own = new pgLib.Pool({ connectionString: url, max: 3 });
+      pools.push(own);
+      return sqlStore(pg(own), { schema });
+    };
+    return Promise.resolve([opened(), opened()]);
+  });
+});
 
 describe('two runtimes on one Postgres', () => {
   it('answer on one what the other asked, and refuse a second active run on a thread', async () => {

@@ -1,0 +1,38 @@
+import { defer, Observable, of } from 'rxjs';
+import type { RunEventChannel, SharedRunEvent } from './storePort';
+
+/**
+ * The {@link RunEventChannel} of runtimes that share a memory store in one
+ * process: each batch is handed to the run's listeners as it is published.
+ *
+ * ## Example
+ *
+ * ```ts
+ * import { memoryChannel } from 'src/local/memoryChannel';
+ *
+ * const channel = memoryChannel();
+ * channel.listen('run_1').subscribe((batch) => console.log(batch.length)); // 0, then 1
+ * channel.publish('run_1', [{ event: { event: 'done', data: '[DONE]' } }]).subscribe();
+ * ```
+ */
+export function memoryChannel(): RunEventChannel {
+  const listeners = new Map<string, Set<(batch: readonly SharedRunEvent[]) => void>>();
+  return {
+    publish: (runId, events) =>
+      defer(() => {
+        for (const listener of [...(listeners.get(runId) ?? [])]) listener(events);
+        return of(undefined);
+      }),
+    listen: (runId) =>
+      new Observable<readonly SharedRunEvent[]>((subscriber) => {
+        const listener = (batch: readonly SharedRunEvent[]) => subscriber.next(batch);
+        const ofRun = listeners.get(runId) ?? new Set();
+        listeners.set(runId, ofRun.add(listener));
+        subscriber.next([]);
+        return () => {
+          ofRun.delete(listener);
+          if (ofRun.size === 0) listeners.delete(runId);
+        };
+      }),
+  };
+}
