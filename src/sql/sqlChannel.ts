@@ -18,7 +18,9 @@ type Entry = SharedRunEvent | { ref: string };
 /**
  * The {@link RunEventChannel} of a SQL store on a database that processes
  * share: Postgres's `LISTEN`/`NOTIFY`, one channel per run. A batch goes in as
- * few notifications as fit in Postgres's payload limit, in order; an event
+ * few notifications as fit in Postgres's payload limit, in order, and the
+ * batches of every run published while a statement is under way go together
+ * in the next (one statement, whatever the number of runs); an event
  * too long for one is kept in the `run_events` table (for an hour) and its
  * notification names it, for listeners to read. None for a driver that
  * cannot listen, nor for a database that only this process opens (PGlite):
@@ -37,6 +39,8 @@ export function sqlChannel(
   if (!listen || driver.exclusive) return undefined;
   const s = `"${schema}"`;
   const encoder = new TextEncoder();
+  /** How many payloads this store has sent. */
+  let sent = 0;
   const bytes = (text: string) =>
     text.length * 3 <= PAYLOAD_LIMIT ? text.length : encoder.encode(text).length;
 
@@ -48,7 +52,10 @@ export function sqlChannel(
   ) => {
     const payloads: string[] = [];
     let entries: string[] = [];
-    let size = 2;
+    // Each payload begins with a number of its own: Postgres delivers a payload
+    // sent twice on a channel in one transaction once, and a statement carries many.
+    const numbered = (entries: string[]) => `[${(sent += 1)},${entries.join(',')}]`;
+    let size = 2 + 16;
     for (const event of events) {
       let entry = JSON.stringify(event);
       if (bytes(entry) + 2 > PAYLOAD_LIMIT) {
@@ -61,20 +68,20 @@ export function sqlChannel(
         entry = JSON.stringify({ ref: String(row!.id) });
       }
       if (size + bytes(entry) + 1 > PAYLOAD_LIMIT && entries.length > 0) {
-        payloads.push(`[${entries.join(',')}]`);
+        payloads.push(numbered(entries));
         entries = [];
-        size = 2;
+        size = 2 + 16;
       }
       entries.push(entry);
       size += bytes(entry) + 1;
     }
-    if (entries.length > 0) payloads.push(`[${entries.join(',')}]`);
+    if (entries.length > 0) payloads.push(numbered(entries));
     return payloads;
   };
 
   /** The events of a payload, those kept in `run_events` read back. */
   const eventsOf = async (payload: string, signal: AbortSignal): Promise<SharedRunEvent[]> => {
-    const entries = JSON.parse(payload) as Entry[];
+    const [, ...entries] = JSON.parse(payload) as [number, ...Entry[]];
     const refs = entries.flatMap((entry) => ('ref' in entry ? [entry.ref] : []));
     const kept = new Map<string, SharedRunEvent>();
     if (refs.length > 0) {
@@ -92,14 +99,49 @@ export function sqlChannel(
     });
   };
 
+  /** Notifications waiting for the statement under way, each with what to call once sent. */
+  let waiting: Array<{ channel: string; payload: string; sent: (error?: unknown) => void }> = [];
+  let sending = false;
+  /** Sends what waits in one statement (in order), then what came meanwhile. */
+  const send = () => {
+    if (sending || waiting.length === 0) return;
+    const batch = waiting;
+    waiting = [];
+    sending = true;
+    const done = (error?: unknown) => {
+      sending = false;
+      for (const { sent } of batch) sent(error);
+      send();
+    };
+    driver
+      .query(
+        'select pg_notify(channel, payload) from unnest($1::text[], $2::text[]) as n(channel, payload)',
+        [batch.map((n) => n.channel), batch.map((n) => n.payload)],
+        new AbortController().signal,
+      )
+      .then(() => done(), done);
+  };
+  const notify = (channel: string, payloads: string[]) =>
+    Promise.all(
+      payloads.map(
+        (payload) =>
+          new Promise<void>((resolve, reject) => {
+            waiting.push({
+              channel,
+              payload,
+              sent: (error) => (error ? reject(error) : resolve()),
+            });
+            send();
+          }),
+      ),
+    );
+
   return {
+    // The notifications of every run published meanwhile go in one statement.
     publish: (runId, events) =>
       fromAbortable(async (signal) => {
         await ready();
-        const channel = channelOf(schema, runId);
-        for (const payload of await payloadsOf(runId, events, signal)) {
-          await driver.query('select pg_notify($1, $2)', [channel, payload], signal);
-        }
+        await notify(channelOf(schema, runId), await payloadsOf(runId, events, signal));
       }),
 
     listen: (runId) =>

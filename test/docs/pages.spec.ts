@@ -15,7 +15,8 @@
 //   which the README shows word for word;
 // - docs/concepts.md, a client with retry settings;
 // - docs/local-runtime.md, the runtime, a memory store, two runtimes on one
-//   shared store, the ModelAdapter interface (types
+//   shared store (closing one; streaming through one a run of the other),
+//   the ModelAdapter interface (types
 //   only: nothing to run, checked to compile to nothing), the echo model,
 //   chatCompletionsModel over Ollama, responsesModel over OpenAI;
 // - docs/migrating.md, the SDK client of the page's examples;
@@ -238,7 +239,7 @@ const CASES: Case[] = [
   },
   {
     page: 'docs/local-runtime.md',
-    has: 'memoryStore({ shared: true })',
+    has: 'first.close().subscribe()',
     title: 'runs two runtimes on one shared store, the first closed',
     run: async ({ code }) => {
       const { kept } = await runBlock(code, { keep: ['store', 'first', 'second'] });
@@ -248,6 +249,18 @@ const CASES: Case[] = [
       const thread = await lastValueFrom(first!.threads.create());
       expect((await lastValueFrom(second!.threads.retrieve(thread.id))).id).toBe(thread.id);
       await lastValueFrom(second!.close());
+    },
+  },
+  {
+    page: 'docs/local-runtime.md',
+    has: 'The run executes in `first`',
+    title: 'streams through a second runtime the run the first executes, to its end',
+    run: async ({ code }) => {
+      const { logs, kept } = await runBlock(code, { keep: ['events'] });
+      expect(logs).toEqual([['thread.run.completed']]);
+      const events = kept['events'] as Array<{ event: string }>;
+      expect(events.filter((e) => e.event === 'thread.run.completed')).toHaveLength(1);
+      expect(events.some((e) => e.event === 'thread.message.delta')).toBe(true);
     },
   },
   {

@@ -88,6 +88,19 @@ export function eventChannel(makeStores: MakeStores) {
       ears.subscription.unsubscribe();
     });
 
+    it('tells an event published twice twice, in one batch or in batches sent at once', async () => {
+      const [store, listener] = await makeStores();
+      const ears = await listening(listener, 'run_twice');
+      const same = {
+        event: runEvent('thread.run.in_progress', run('run_twice', 't', 'in_progress')),
+      };
+      await answer(store.events!.publish('run_twice', [same, same]));
+      await Promise.all([1, 2, 3].map(() => answer(store.events!.publish('run_twice', [same]))));
+      await ears.untilHeard(5);
+      expect(ears.heard).toEqual([same, same, same, same, same]);
+      ears.subscription.unsubscribe();
+    });
+
     it('tells nothing more once unsubscribed; others listening to the run still hear', async () => {
       const [store, listener] = await makeStores();
       const left = await listening(listener, 'run_c');
