@@ -8,11 +8,13 @@ import type { RunEventChannel, SharedRunEvent } from './storePort';
  * ## Example
  *
  * ```ts
+ * import type { AssistantStreamEvent } from 'rx-assistants';
  * import { memoryChannel } from 'src/local/memoryChannel';
  *
  * const channel = memoryChannel();
  * channel.listen('run_1').subscribe((batch) => console.log(batch.length)); // 0, then 1
- * channel.publish('run_1', [{ event: { event: 'done', data: '[DONE]' } }]).subscribe();
+ * declare const event: AssistantStreamEvent; // thread.run.in_progress, say
+ * channel.publish('run_1', [{ event }]).subscribe();
  * ```
  */
 export function memoryChannel(): RunEventChannel {

@@ -49,11 +49,13 @@ export class TextOffsets {
  * ## Example
  *
  * ```ts
+ * import type { AssistantStreamEvent } from 'rx-assistants';
  * import { memoryChannel } from 'src/local/memoryChannel';
  * import { EventPublisher } from 'src/local/sharedEvents';
  *
  * const publisher = new EventPublisher(memoryChannel(), 'run_1');
- * publisher.push({ event: { event: 'done', data: '[DONE]' } });
+ * declare const event: AssistantStreamEvent; // thread.run.in_progress, say
+ * publisher.push({ event });
  * ```
  */
 export class EventPublisher {

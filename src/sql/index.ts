@@ -4,6 +4,6 @@
  */
 export { sqlStore, type SqlStore, type SqlStoreOptions } from './sqlStore';
 export { pglite, type PGliteLike, type PGliteTransactionLike } from './pglite';
-export { pg, type PgClientLike, type PgPoolLike } from './pg';
+export { pg, type PgClientLike, type PgNotification, type PgPoolLike } from './pg';
 export type { SqlDriver, SqlQuery, SqlRow } from './SqlDriver';
 export { SqlStoreError } from './SqlStoreError';
