@@ -19,6 +19,7 @@
  *
  *   npm run bench -- --overhead                 # 6 rounds of 500 runs
  *   npm run bench -- --overhead --runs 2000 --rounds 10
+ *   npm run bench -- --overhead --only rx-assistants   # strategies whose name has a word
  */
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -32,6 +33,8 @@ const flag = (name: string) => {
 };
 const N = Number(flag('--runs') ?? 500);
 const ROUNDS = Number(flag('--rounds') ?? 6);
+/** Only the strategies whose name has one of these words. */
+const only = flag('--only')?.split(',');
 
 const { rxAssistants } = await bundledLibrary('overhead');
 
@@ -189,7 +192,9 @@ async function batch(follow: (threadId: string) => Promise<unknown>, n: number) 
 
 // Warm up each strategy; then, round after round, measure them in turn,
 // forward, then backward: each is measured first as often as last.
-const entries = Object.entries(strategies);
+const entries = Object.entries(strategies).filter(
+  ([name]) => !only || only.some((word) => name.includes(word)),
+);
 for (const [, follow] of entries) for (let i = 0; i < 3; i++) await batch(follow, 50);
 const results = new Map<string, Array<{ heap: number; cpu: number }>>(
   entries.map(([name]) => [name, []]),
