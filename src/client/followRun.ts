@@ -18,7 +18,7 @@ import {
   type Unsubscribable,
 } from 'rxjs';
 import type { RunCreateParams } from '../backend/AssistantsBackend';
-import { isRunEvent, terminalRunOf } from '../backend/runStatus';
+import { isRunEvent, isTerminalStatus, terminalRunOf } from '../backend/runStatus';
 import type { Run } from '../backend/types';
 import { RunTimeoutError } from '../errors/RunTimeoutError';
 import { runErrorFor } from '../errors/RunError';
@@ -79,6 +79,8 @@ class RunFollowing implements Observer<RunEvent> {
   private toolAnswers?: ToolAnswers;
   private runId?: string;
   private ended = false;
+  /** The terminal run that the event being told carries. */
+  private endedWith?: Run;
   private threadId: string;
 
   constructor(
@@ -110,8 +112,9 @@ class RunFollowing implements Observer<RunEvent> {
       return;
     }
     if (event === undefined) return;
+    const run = this.endedWith;
+    this.endedWith = undefined;
     this.subscriber.next(event);
-    const run = this.ended ? terminalRunOf(event) : undefined;
     const error = run && runErrorFor(run);
     if (error) this.subscriber.error(error);
   }
@@ -188,18 +191,25 @@ class RunFollowing implements Observer<RunEvent> {
    * the thread's own event, not one of the run's, is left out.
    */
   private told(streamed: RunEvent): RunEvent | undefined {
-    if (streamed.event === 'thread.created') {
-      this.created(streamed.data.id);
-      return undefined;
+    if (!isRunEvent(streamed)) {
+      if (streamed.event === 'thread.created') {
+        this.created(streamed.data.id);
+        return undefined;
+      }
+      recordEvent(this.seen, streamed);
+      return streamed;
     }
     if (streamed.event === 'thread.run.created') {
       this.config.resilience.rememberRun(this.threadId, streamed.data.id);
     }
     const event = withNamedStatus(streamed);
-    recordEvent(this.seen, event);
-    if (isRunEvent(event)) {
-      this.runId = event.data.id;
-      if (terminalRunOf(event)) this.ended = true;
+    const run = event.data;
+    this.seen.run = run;
+    this.runId = run.id;
+    // Its status is its name's now: the run ends here if that is terminal.
+    if (event.event !== 'thread.run.created' && isTerminalStatus(run.status)) {
+      this.ended = true;
+      this.endedWith = run;
     }
     return event;
   }

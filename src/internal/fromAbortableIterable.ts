@@ -35,6 +35,8 @@ class IterableReader<T, R> {
   private readonly controller = new AbortController();
   private items?: AsyncIterator<T>;
   private ended = false;
+  /** Unsubscribed: the signal's `aborted`, without reading the signal on every item. */
+  private aborted = false;
   private readonly onIterable = (iterable: AsyncIterable<T>) => {
     this.items = iterable[Symbol.asyncIterator]();
     this.read();
@@ -55,6 +57,7 @@ class IterableReader<T, R> {
       this.fail(error);
     }
     return () => {
+      this.aborted = true;
       if (!this.ended) this.controller.abort();
     };
   }
@@ -64,19 +67,18 @@ class IterableReader<T, R> {
   }
 
   private item(result: IteratorResult<T>): void {
-    const { signal } = this.controller;
     if (result.done) {
       this.ended = true;
-      if (!signal.aborted) this.subscriber.complete();
+      if (!this.aborted) this.subscriber.complete();
       return;
     }
     try {
       if (this.expand) {
         for (const value of this.expand(result.value)) {
-          if (signal.aborted) return this.stop();
+          if (this.aborted) return this.stop();
           this.subscriber.next(value);
         }
-      } else if (!signal.aborted) {
+      } else if (!this.aborted) {
         this.subscriber.next(result.value as unknown as R);
       }
     } catch (error) {
@@ -85,13 +87,13 @@ class IterableReader<T, R> {
       this.fail(error);
       return;
     }
-    if (signal.aborted) return this.stop();
+    if (this.aborted) return this.stop();
     this.read();
   }
 
   private fail(error: unknown): void {
     this.ended = true;
-    if (!this.controller.signal.aborted) this.subscriber.error(this.onError(error));
+    if (!this.aborted) this.subscriber.error(this.onError(error));
   }
 
   /** Closes the iterable read no further, as `for await` would on `return`. */
