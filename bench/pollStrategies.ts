@@ -13,16 +13,22 @@
  *   npm run bench -- --only stream --heap-profiles /tmp/p   # sampled heap at the probe, by allocation site
  *   npm run bench -- --only stream --heap-snapshots /tmp/s  # heap snapshots before the batch and at the probe
  *   npm run bench -- --only stream --cpu-profiles /tmp/c    # a CPU profile of each batch
+ *   npm run bench -- --only stream --durations 0.2-3 --rounds 10   # 10 rounds, medians and ranges
  *
  * A server in a child process (bench/benchServer.ts) runs runs of known
  * duration (spread evenly over each range) and reports when each one ends
- * and each TCP connection it accepts. For each range and strategy, in turn,
- * the client follows five short runs to warm up, then starts all runs at
- * once (on an empty connection pool) and
- * measures per run: HTTP requests, TCP connections, detection latency (when
+ * and each TCP connection it accepts. Each strategy first follows one
+ * unmeasured batch of short runs (a warm client, server and compiled code).
+ * Then for each range, round after round (`--rounds`, 1 by default), each
+ * strategy in turn (forward in even rounds, backward in odd ones, so that
+ * each is measured first as often as last) follows five short runs to warm
+ * up, then starts all runs at once (on an empty connection pool); the
+ * benchmark measures per run: HTTP requests, TCP connections, detection latency (when
  * the client saw the terminal status minus when the server reached it),
  * client CPU time, the heap a run holds while in flight, and the wall time
- * of the whole batch.
+ * of the whole batch. Each figure is its median over the rounds; with more
+ * than one round, a second table gives the range of the CPU and the heap and
+ * in how many rounds each strategy spent the least.
  * Results go to stdout as Markdown tables, and to docs/performance-latency.svg
  * as a chart of latency against requests (unless `--only` picks strategies
  * and no `--svg` is given).
@@ -44,6 +50,9 @@ const flag = (name: string) => {
 };
 const N = Number(flag('--runs') ?? 50);
 const only = flag('--only')?.split(',');
+/** How many times each strategy is measured on each range; its figures are the medians. */
+const ROUNDS = Number(flag('--rounds') ?? 1);
+if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1)) throw new TypeError('--rounds: an integer ≥ 1');
 /** Ranges of run durations in seconds, such as `0.2-3,0.2-30`. */
 const ranges = (flag('--durations') ?? '0.2-3,0.2-30').split(',').map((range) => {
   const [lo, hi] = range.split('-').map(Number) as [number, number];
@@ -304,19 +313,55 @@ async function measure(
 const row = (r: Result) =>
   `| ${r.name} | ${r.requests.toFixed(1)} | ${r.connections.toFixed(2)} | ${r.p50.toFixed(0)} | ${r.p95.toFixed(0)} | ${r.cpu.toFixed(2)} | ${r.heap.toFixed(1)} | ${r.wall.toFixed(1)} |`;
 
-// One batch of short runs first, unmeasured, so that the first strategy does not
-// pay for a cold client and a cold server.
-await measure({ lo: 0.05, hi: 0.05 }, strategies[0]!);
+const selected = strategies.filter(
+  (strategy) => !only || only.some((word) => strategy.name.includes(word)),
+);
+// One batch of short runs per strategy first, unmeasured, so that none pays
+// for a cold client, a cold server or code not compiled yet.
+for (const strategy of selected) await measure({ lo: 0.05, hi: 0.05 }, strategy);
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  return Number.isInteger(middle)
+    ? (sorted[middle - 1]! + sorted[middle]!) / 2
+    : sorted[Math.floor(middle)]!;
+};
+/** A strategy's rounds as one result: the median of each figure. */
+const medianOf = (rounds: Result[]): Result => ({
+  name: rounds[0]!.name,
+  short: rounds[0]!.short,
+  requests: median(rounds.map((r) => r.requests)),
+  connections: median(rounds.map((r) => r.connections)),
+  p50: median(rounds.map((r) => r.p50)),
+  p95: median(rounds.map((r) => r.p95)),
+  cpu: median(rounds.map((r) => r.cpu)),
+  heap: median(rounds.map((r) => r.heap)),
+  wall: median(rounds.map((r) => r.wall)),
+});
+/** How a figure spread over the rounds: median, range, and the rounds where it was the least. */
+const spread = (all: Result[][], i: number, figure: 'cpu' | 'heap', digits: number) => {
+  const values = all[i]!.map((r) => r[figure]);
+  const least = values.filter((value, round) =>
+    all.every((rounds) => value <= rounds[round]![figure]),
+  ).length;
+  return `${median(values).toFixed(digits)} | ${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)} | ${least} of ${values.length}`;
+};
 
 const panels: Array<{ title: string; results: Result[] }> = [];
 for (const range of ranges) {
-  const title = `${N} concurrent runs per strategy, lasting ${seconds(range.lo)} to ${seconds(range.hi)} s (evenly spread); no poll hint from the server.`;
-  const results: Result[] = [];
-  for (const strategy of strategies) {
-    if (only && !only.some((word) => strategy.name.includes(word))) continue;
-    results.push(await measure(range, strategy));
-    process.stderr.write(`${row(results.at(-1)!)}\n`);
+  const title = `${N} concurrent runs per strategy, lasting ${seconds(range.lo)} to ${seconds(range.hi)} s (evenly spread); no poll hint from the server${ROUNDS > 1 ? `; medians of ${ROUNDS} rounds, each strategy measured first in half of them` : ''}.`;
+  const rounds: Result[][] = selected.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    // Forward, then backward: each strategy is measured first as often as last.
+    const order = selected.map((_, i) => (round % 2 === 0 ? i : selected.length - 1 - i));
+    for (const i of order) {
+      const result = await measure(range, selected[i]!);
+      rounds[i]!.push(result);
+      process.stderr.write(`${ROUNDS > 1 ? `round ${round + 1}: ` : ''}${row(result)}\n`);
+    }
   }
+  const results = rounds.map(medianOf);
   panels.push({ title: `${seconds(range.lo)}–${seconds(range.hi)} s runs, ${N} at once`, results });
   console.log(`\n${title}\n`);
   console.log(
@@ -324,6 +369,18 @@ for (const range of ranges) {
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const result of results) console.log(row(result));
+  if (ROUNDS > 1) {
+    console.log(`\nThe same ${ROUNDS} rounds: client CPU and heap in flight per run.\n`);
+    console.log(
+      '| strategy | CPU / run (ms): median | range | least CPU in | heap / run (KiB): median | range | least heap in |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- | --- |');
+    selected.forEach((strategy, i) => {
+      console.log(
+        `| ${strategy.name} | ${spread(rounds, i, 'cpu', 2)} | ${spread(rounds, i, 'heap', 1)} |`,
+      );
+    });
+  }
 }
 child.kill('SIGTERM');
 

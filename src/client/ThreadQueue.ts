@@ -1,4 +1,4 @@
-import { AsyncSubject, concatMap, defer, EMPTY, finalize, type Observable, take } from 'rxjs';
+import { AsyncSubject, concatMap, defer, EMPTY, Observable, take } from 'rxjs';
 
 /** Lets a queued job hold its thread a little past its own end. */
 export interface QueueLock {
@@ -45,8 +45,16 @@ class QueueTurn implements QueueLock {
     tails.set(threadId, this.done);
   }
 
+  /**
+   * The job, once its turn has come; the thread is released at its end. What
+   * `finalize` does, without a subscriber of its own: the job's subscriber is
+   * this one's, and every event of every run passes through it.
+   */
   run<T>(job: (lock: QueueLock) => Observable<T>): Observable<T> {
-    return this.afterTurn(() => job(this)).pipe(finalize(() => this.release()));
+    return new Observable<T>((subscriber) => {
+      this.afterTurn(() => job(this)).subscribe(subscriber);
+      return () => this.release();
+    });
   }
 
   releaseAfter(work$: Observable<unknown>): void {

@@ -5,24 +5,25 @@ import {
   defaultIfEmpty,
   defer,
   EMPTY,
-  finalize,
   ignoreElements,
   map,
   mergeMap,
-  type Observable,
+  Observable,
+  type Observer,
   of,
   Subject,
+  type Subscriber,
   tap,
   throwError,
+  type Unsubscribable,
 } from 'rxjs';
 import type { RunCreateParams } from '../backend/AssistantsBackend';
-import { isRunEvent, terminalRunOf } from '../backend/runStatus';
+import { isRunEvent, isTerminalStatus, terminalRunOf } from '../backend/runStatus';
 import type { Run } from '../backend/types';
 import { RunTimeoutError } from '../errors/RunTimeoutError';
+import { runErrorFor } from '../errors/RunError';
 import { StreamInterruptedError } from '../errors/StreamInterruptedError';
-import { andThen } from '../internal/andThen';
 import { deadline } from '../internal/deadline';
-import { mapThrowingOnRunFailure } from '../operators/throwOnRunFailure';
 import type { FollowConfig, NewThread } from './followConfig';
 import { lostRun, submitTookEffect } from './reconcile';
 import { refusesStreaming } from './RetryPolicy';
@@ -60,20 +61,26 @@ export function followRun(
     config.transport === 'auto' && (!config.backend.streaming || config.streaming.refused)
       ? 'poll'
       : config.transport;
-  return defer(() =>
-    new RunFollowing(config, onThread, params, lock, newThread).events$(transport),
+  return new Observable<RunEvent>((subscriber) =>
+    new RunFollowing(config, onThread, params, lock, subscriber, newThread).start(transport),
   );
 }
 
 /**
  * One run as it is followed: what it has told, and each way of following it.
  * One object with methods, not a closure for each of them: every run has one.
+ * It observes the run's events itself: it records each, passes it on, and
+ * ends the stream with a typed error after a run that did not complete (what
+ * `throwOnRunFailure` does, and `finalize` for the end, with no subscriber
+ * of their own: every event of every run passes through here).
  */
-class RunFollowing {
+class RunFollowing implements Observer<RunEvent> {
   private readonly seen = nothingSeen();
   private toolAnswers?: ToolAnswers;
   private runId?: string;
   private ended = false;
+  /** The terminal run that the event being told carries. */
+  private endedWith?: Run;
   private threadId: string;
 
   constructor(
@@ -81,13 +88,47 @@ class RunFollowing {
     onThread: string,
     private readonly params: RunCreateParams,
     private readonly lock: QueueLock,
+    private readonly subscriber: Subscriber<RunEvent>,
     private readonly newThread?: NewThread,
   ) {
     this.threadId = newThread ? '' : onThread;
   }
 
-  /** The run's events, created over `transport`, until it ends. */
-  events$(transport: Transport): Observable<RunEvent> {
+  /** Follows the run over `transport`; the teardown cancels a run still owned. */
+  start(transport: Transport): () => void {
+    const events: Unsubscribable = this.events$(transport).subscribe(this);
+    return () => {
+      events.unsubscribe();
+      this.finished();
+    };
+  }
+
+  next(streamed: RunEvent): void {
+    let event: RunEvent | undefined;
+    try {
+      event = this.told(streamed);
+    } catch (error) {
+      this.subscriber.error(error);
+      return;
+    }
+    if (event === undefined) return;
+    const run = this.endedWith;
+    this.endedWith = undefined;
+    this.subscriber.next(event);
+    const error = run && runErrorFor(run);
+    if (error) this.subscriber.error(error);
+  }
+
+  error(error: unknown): void {
+    this.subscriber.error(error);
+  }
+
+  complete(): void {
+    this.subscriber.complete();
+  }
+
+  /** The run's events, created over `transport`, until it ends, as the stream tells them. */
+  private events$(transport: Transport): Observable<RunEvent> {
     const { backend, resilience, watch } = this.config;
     const { params, newThread } = this;
     const streaming = backend.streaming;
@@ -99,17 +140,16 @@ class RunFollowing {
         () => new TypeError("transport 'stream' needs a backend that can stream"),
       );
     } else {
-      const created$ = streamRequest(
-        resilience,
-        (options) =>
+      events$ = streamRequest(resilience, {
+        send: (options) =>
           newThread
             ? streaming.createThreadAndRun({ ...params, thread: newThread.thread }, options)
             : streaming.createRun(this.threadId, params, options),
         // A new thread not created yet has no run to adopt: the request is sent again.
-        (startedAt) => (this.threadId === '' ? of(undefined) : this.adopted(startedAt)),
-        (cause) => this.interrupted(cause),
-      );
-      events$ = this.byStreaming(created$);
+        recover: (startedAt) => (this.threadId === '' ? of(undefined) : this.adopted(startedAt)),
+        interrupted: (cause) => this.interrupted(cause),
+        then: (last) => this.afterStream(last),
+      });
       if (transport === 'auto') {
         events$ = events$.pipe(
           catchError((error: unknown) => {
@@ -128,7 +168,7 @@ class RunFollowing {
 
     const timeout = watch.timeout;
     if (timeout !== undefined) {
-      events$ = events$.pipe(
+      return events$.pipe(
         deadline(
           timeout,
           watch.scheduler,
@@ -142,11 +182,7 @@ class RunFollowing {
         ),
       );
     }
-
-    return events$.pipe(
-      mapThrowingOnRunFailure((event) => this.told(event)),
-      finalize(() => this.finished()),
-    );
+    return events$;
   }
 
   /**
@@ -155,18 +191,25 @@ class RunFollowing {
    * the thread's own event, not one of the run's, is left out.
    */
   private told(streamed: RunEvent): RunEvent | undefined {
-    if (streamed.event === 'thread.created') {
-      this.created(streamed.data.id);
-      return undefined;
+    if (!isRunEvent(streamed)) {
+      if (streamed.event === 'thread.created') {
+        this.created(streamed.data.id);
+        return undefined;
+      }
+      recordEvent(this.seen, streamed);
+      return streamed;
     }
     if (streamed.event === 'thread.run.created') {
       this.config.resilience.rememberRun(this.threadId, streamed.data.id);
     }
     const event = withNamedStatus(streamed);
-    recordEvent(this.seen, event);
-    if (isRunEvent(event)) {
-      this.runId = event.data.id;
-      if (terminalRunOf(event)) this.ended = true;
+    const run = event.data;
+    this.seen.run = run;
+    this.runId = run.id;
+    // Its status is its name's now: the run ends here if that is terminal.
+    if (event.event !== 'thread.run.created' && isTerminalStatus(run.status)) {
+      this.ended = true;
+      this.endedWith = run;
     }
     return event;
   }
@@ -239,38 +282,30 @@ class RunFollowing {
     });
   }
 
-  /** One stream, then the stream of each submit, until the run ends. */
-  private byStreaming(events$: Observable<RunEvent>): Observable<RunEvent> {
-    return events$.pipe(
-      andThen((last) => {
-        if (last && terminalRunOf(last)) return EMPTY;
-        const id = this.runId;
-        if (last?.event === 'thread.run.requires_action' && id) {
-          return this.answers()
-            .for(last.data)
-            .pipe(
-              map((toolOutputs) => this.byStreaming(this.submitStream(id, toolOutputs))),
-              defaultIfEmpty(this.byPolling(id)),
-              concatMap((next$) => next$),
-            );
-        }
-        return throwError(() => this.interrupted(undefined));
-      }),
-    );
+  /** What follows a stream that ended with `last`: the stream of a submit, until the run ends. */
+  private afterStream(last: RunEvent | undefined): Observable<RunEvent> {
+    if (last && terminalRunOf(last)) return EMPTY;
+    const id = this.runId;
+    if (last?.event === 'thread.run.requires_action' && id) {
+      return this.answers()
+        .for(last.data)
+        .pipe(
+          map((toolOutputs) => this.submitStream(id, toolOutputs)),
+          defaultIfEmpty(this.byPolling(id)),
+          concatMap((next$) => next$),
+        );
+    }
+    return throwError(() => this.interrupted(undefined));
   }
 
   private submitStream(id: string, toolOutputs: ToolOutput[]): Observable<RunEvent> {
     const { backend, resilience } = this.config;
-    return streamRequest(
-      resilience,
-      (options) =>
-        backend.streaming!.submitToolOutputs(
-          this.threadId,
-          id,
-          { tool_outputs: toolOutputs },
-          options,
-        ),
-      () =>
+    return streamRequest(resilience, {
+      send: (options) =>
+        backend
+          .streaming!.submitToolOutputs(this.threadId, id, { tool_outputs: toolOutputs }, options)
+          .pipe(tap({ next: () => this.answers().confirm(toolOutputs) })),
+      recover: () =>
         backend.runs.retrieve(this.threadId, id).pipe(
           map(({ run }) => {
             if (!submitTookEffect(run, { tool_outputs: toolOutputs })) return undefined;
@@ -278,8 +313,9 @@ class RunFollowing {
             return this.byPolling(id);
           }),
         ),
-      (cause) => this.interrupted(cause),
-    ).pipe(tap({ next: () => this.answers().confirm(toolOutputs) }));
+      interrupted: (cause) => this.interrupted(cause),
+      then: (last) => this.afterStream(last),
+    });
   }
 
   /** A run created by an attempt whose answer was lost, followed by polling. */

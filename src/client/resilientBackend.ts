@@ -39,13 +39,20 @@ type Recover<T> = (
   attempt: { retried: boolean; startedAt: number },
 ) => Observable<T | undefined> | undefined;
 
-const HEX = '0123456789abcdef';
+/** Each byte's two hex digits. */
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+/** Random bytes for 256 keys, drawn at once: one call to the platform's source per 256 keys. */
+const pool = new Uint8Array(16 * 256);
+let drawn = pool.length;
 
 /** A fresh `Idempotency-Key`: 128 random bits from the platform's cryptographic source. */
 export function newIdempotencyKey(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  if (drawn === pool.length) {
+    crypto.getRandomValues(pool);
+    drawn = 0;
+  }
   let key = 'rxa_';
-  for (const byte of bytes) key += HEX[byte >> 4]! + HEX[byte & 15]!;
+  for (const end = drawn + 16; drawn < end; drawn++) key += HEX[pool[drawn]!]!;
   return key;
 }
 

@@ -201,9 +201,12 @@ export function pollRunEvents(
   );
 }
 
+/** A run event (`thread.run.*`, not a step's), whose `data` is a `Run`. */
+type RunStatusEvent = Extract<RunEvent, { data: Run }>;
+
 /** A run event whose data says the status its name says (the name is authoritative). */
-export function withNamedStatus(event: RunEvent): RunEvent {
-  if (!isRunEvent(event) || event.event === 'thread.run.created') return event;
+export function withNamedStatus<E extends RunStatusEvent>(event: E): E {
+  if (event.event === 'thread.run.created') return event;
   const status = event.event.slice('thread.run.'.length) as RunStatus;
   return event.data.status === status ? event : { ...event, data: { ...event.data, status } };
 }

@@ -1,6 +1,5 @@
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber, type TeardownLogic } from 'rxjs';
 
-const itself = <T>(item: T): T[] => [item];
 const asIs = (error: unknown) => error;
 
 /**
@@ -20,47 +19,85 @@ const asIs = (error: unknown) => error;
  */
 export function fromAbortableIterable<T, R = T>(
   call: (signal: AbortSignal) => PromiseLike<AsyncIterable<T>>,
-  expand: (item: T) => Iterable<R> = itself as (item: T) => Iterable<R>,
+  expand?: (item: T) => Iterable<R>,
   onError: (error: unknown) => unknown = asIs,
 ): Observable<R> {
-  return new Observable<R>((subscriber) => {
-    const controller = new AbortController();
-    const { signal } = controller;
-    let ended = false;
-    const fail = (error: unknown) => {
-      ended = true;
-      if (!signal.aborted) subscriber.error(onError(error));
-    };
-    /** Closes the iterable read no further, as `for await` would on `return`. */
-    const stop = (items: AsyncIterator<T>) => {
-      items.return?.().then(undefined, () => undefined);
-    };
-    const read = (items: AsyncIterator<T>): void => {
-      items
-        .next()
-        .then((result) => {
-          if (result.done) {
-            ended = true;
-            if (!signal.aborted) subscriber.complete();
-            return;
-          }
-          for (const value of expand(result.value)) {
-            if (signal.aborted) return stop(items);
-            subscriber.next(value);
-          }
-          read(items);
-        })
-        .then(undefined, fail);
-    };
+  return new Observable<R>((subscriber) =>
+    new IterableReader(subscriber, expand, onError).start(call),
+  );
+}
+
+/**
+ * One subscription's reading: its callbacks are made once, not once per item
+ * (a streamed run reads a dozen events or more, each through here).
+ */
+class IterableReader<T, R> {
+  private readonly controller = new AbortController();
+  private items?: AsyncIterator<T>;
+  private ended = false;
+  /** Unsubscribed: the signal's `aborted`, without reading the signal on every item. */
+  private aborted = false;
+  private readonly onIterable = (iterable: AsyncIterable<T>) => {
+    this.items = iterable[Symbol.asyncIterator]();
+    this.read();
+  };
+  private readonly onItem = (result: IteratorResult<T>) => this.item(result);
+  private readonly onFailure = (error: unknown) => this.fail(error);
+
+  constructor(
+    private readonly subscriber: Subscriber<R>,
+    private readonly expand: ((item: T) => Iterable<R>) | undefined,
+    private readonly onError: (error: unknown) => unknown,
+  ) {}
+
+  start(call: (signal: AbortSignal) => PromiseLike<AsyncIterable<T>>): TeardownLogic {
     try {
-      call(signal)
-        .then((iterable) => read(iterable[Symbol.asyncIterator]()))
-        .then(undefined, fail);
+      call(this.controller.signal).then(this.onIterable, this.onFailure);
     } catch (error) {
-      fail(error);
+      this.fail(error);
     }
     return () => {
-      if (!ended) controller.abort();
+      this.aborted = true;
+      if (!this.ended) this.controller.abort();
     };
-  });
+  }
+
+  private read(): void {
+    this.items!.next().then(this.onItem, this.onFailure);
+  }
+
+  private item(result: IteratorResult<T>): void {
+    if (result.done) {
+      this.ended = true;
+      if (!this.aborted) this.subscriber.complete();
+      return;
+    }
+    try {
+      if (this.expand) {
+        for (const value of this.expand(result.value)) {
+          if (this.aborted) return this.stop();
+          this.subscriber.next(value);
+        }
+      } else if (!this.aborted) {
+        this.subscriber.next(result.value as unknown as R);
+      }
+    } catch (error) {
+      // Not the iterable's error: it is read no further.
+      this.stop();
+      this.fail(error);
+      return;
+    }
+    if (this.aborted) return this.stop();
+    this.read();
+  }
+
+  private fail(error: unknown): void {
+    this.ended = true;
+    if (!this.aborted) this.subscriber.error(this.onError(error));
+  }
+
+  /** Closes the iterable read no further, as `for await` would on `return`. */
+  private stop(): void {
+    this.items!.return?.().then(undefined, () => undefined);
+  }
 }
