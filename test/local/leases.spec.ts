@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  concat,
-  NEVER,
-  type Observable,
-  of,
-  type SchedulerAction,
-  type SchedulerLike,
-  Subscription,
-} from 'rxjs';
+import { concat, NEVER, type Observable, of } from 'rxjs';
 import {
   type AssistantsStore,
   localBackend,
@@ -17,48 +9,12 @@ import {
   type ModelEvent,
   type ModelRequest,
 } from '../../src/local';
+import { mortal } from '../support/mortalScheduler';
 import { testScheduler } from '../support/scheduler';
 import { recordsOf } from '../support/storeRecords';
 import { counterIds, say, scriptedModel } from './scriptedModel';
 
 const TTL = 300;
-
-/**
- * A scheduler that can die: after `kill()`, nothing it was asked to do runs,
- * and nothing new is scheduled, as in a process killed with SIGKILL. Its
- * clock goes on (it is the machine's).
- */
-function mortal(scheduler: SchedulerLike) {
-  const actions = new Subscription();
-  let dead = false;
-  const mortalScheduler: SchedulerLike = {
-    now: () => scheduler.now(),
-    schedule<T>(
-      work: (this: SchedulerAction<T>, state?: T) => void,
-      delay?: number,
-      state?: T,
-    ): Subscription {
-      if (dead) return Subscription.EMPTY;
-      // Each action checks the process is alive when it runs.
-      const action = scheduler.schedule<T>(
-        function (this: SchedulerAction<T>, s?: T) {
-          if (!dead) work.call(this, s);
-        },
-        delay,
-        state,
-      );
-      actions.add(action);
-      return action;
-    },
-  };
-  return {
-    scheduler: mortalScheduler,
-    kill: () => {
-      dead = true;
-      actions.unsubscribe();
-    },
-  };
-}
 
 /** Subscribes to `request` and runs the clock until it answers. */
 function answer<T>(scheduler: ReturnType<typeof testScheduler>, request: Observable<T>): T {

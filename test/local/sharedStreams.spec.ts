@@ -6,45 +6,17 @@ import {
   NEVER,
   type Observable,
   of,
-  type SchedulerAction,
   type SchedulerLike,
-  Subscription,
   timer,
 } from 'rxjs';
 import type { AssistantStreamEvent } from '../../src/backend/types';
 import { type AssistantsStore, localBackend, memoryStore, type ModelEvent } from '../../src/local';
 import { textDeltas } from '../../src/operators';
+import { mortal } from '../support/mortalScheduler';
 import { testScheduler } from '../support/scheduler';
 import { counterIds, say, scriptedModel } from './scriptedModel';
 
 const TTL = 300;
-
-/** A scheduler whose work stops at `kill()`, as a process killed with SIGKILL. */
-function mortal(scheduler: SchedulerLike) {
-  const actions = new Subscription();
-  let dead = false;
-  return {
-    scheduler: {
-      now: () => scheduler.now(),
-      schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T) {
-        if (dead) return Subscription.EMPTY;
-        const action = scheduler.schedule<T>(
-          function (this: SchedulerAction<T>, s?: T) {
-            if (!dead) work.call(this, s);
-          },
-          delay,
-          state,
-        );
-        actions.add(action);
-        return action;
-      },
-    } satisfies SchedulerLike,
-    kill: () => {
-      dead = true;
-      actions.unsubscribe();
-    },
-  };
-}
 
 /** `words`, one every `every` ms. */
 const slowly =
