@@ -209,6 +209,14 @@ describe('joinedEvents: a run joined mid-way', () => {
     }
   });
 
+  it('ends once the run asks for tool outputs, live, and stops listening', () => {
+    const j = join(of(midMessage('')));
+    j.live.next([shared(runEvent('thread.run.requires_action', run('requires_action')))]);
+    expect(j.names().at(-1)).toBe('thread.run.requires_action');
+    expect(j.end.state).toBe('complete');
+    expect(j.listening()).toBe(false);
+  });
+
   it('fails as its live events fail, once what came before is told', () => {
     const j = join(of(midMessage('')));
     j.live.next([delta('Hi', 0)]);

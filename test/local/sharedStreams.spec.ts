@@ -73,17 +73,34 @@ function twoProcesses(turns: Parameters<typeof scriptedModel>[0], slow = false) 
   const assistant = answer(backendA.assistants.create({ model: 'm' }));
   const thread = answer(backendA.threads.create());
   const params = { assistant_id: assistant.id };
-  /** A streaming create through `backend`, with `key`, recorded. */
-  const stream = (backend: typeof backendA, key: string) => {
+  /** The events of `events$`, recorded as they come. */
+  const record = (events$: Observable<AssistantStreamEvent>) => {
     const events: AssistantStreamEvent[] = [];
     const end = { done: false };
-    backend.streaming!.createRun(thread.id, params, { idempotencyKey: key }).subscribe({
+    events$.subscribe({
       next: (event) => events.push(event),
       complete: () => (end.done = true),
     });
     return { events, end, names: () => events.map((e) => e.event) };
   };
-  return { scheduler, store: shared, processA, a, b, backendA, backendB, advance, stream };
+  /** A streaming create through `backend`, with `key`, recorded. */
+  const stream = (backend: typeof backendA, key: string) =>
+    record(backend.streaming!.createRun(thread.id, params, { idempotencyKey: key }));
+  return {
+    scheduler,
+    store: shared,
+    processA,
+    a,
+    b,
+    backendA,
+    backendB,
+    advance,
+    answer,
+    record,
+    stream,
+    assistant,
+    thread,
+  };
 }
 
 /** The text `events` stream, as `textDeltas()` joins it. */
@@ -156,5 +173,54 @@ describe('a repeated streaming request through another process that shares the s
     expect(again.end.done).toBe(true);
     expect(again.names().at(-1)).toBe('thread.run.completed');
     expect(deltaTexts(again.events).slice(-3)).toEqual(['The ', 'whole ', 'answer.']);
+  });
+
+  it('joins a createThreadAndRun: thread.created first, no second thread', () => {
+    const p = twoProcesses([() => slowly(p.scheduler, WORDS)()]);
+    const params = {
+      assistant_id: p.assistant.id,
+      thread: { messages: [{ role: 'user' as const, content: 'Hello?' }] },
+    };
+    const request = (backend: typeof p.backendA) =>
+      p.record(backend.streaming!.createThreadAndRun(params, { idempotencyKey: 't' }));
+    const first = request(p.backendA);
+    p.advance(25);
+    const again = request(p.backendB);
+    p.advance(200);
+
+    expect(again.names()[0]).toBe('thread.created');
+    expect(again.events[0]!.data).toEqual(first.events[0]!.data);
+    expect(again.names().at(-1)).toBe('thread.run.completed');
+    expect(streamedText(again.events)).toBe(WORDS.join(''));
+    const threads = p.answer(p.store.list('thread'));
+    expect(threads.data).toHaveLength(2); // the one made beforehand, and this request's
+  });
+
+  it("joins a submit's stream: the next turn, live, from the process that took the run up", () => {
+    const call: ModelEvent = {
+      type: 'tool_call',
+      index: 0,
+      id: 'call_a',
+      name: 'add',
+      arguments: '{}',
+    };
+    const p = twoProcesses([[call], () => slowly(p.scheduler, WORDS)()]);
+    const run = p.answer(p.backendA.runs.create(p.thread.id, { assistant_id: p.assistant.id }));
+    p.advance(10);
+    const outputs = { tool_outputs: [{ tool_call_id: 'call_a', output: '42' }] };
+    const submit = (backend: typeof p.backendA) =>
+      p.record(
+        backend.streaming!.submitToolOutputs(p.thread.id, run.id, outputs, { idempotencyKey: 's' }),
+      );
+    submit(p.backendA);
+    p.advance(35);
+    const again = submit(p.backendB);
+    p.advance(200);
+
+    expect(again.end.done).toBe(true);
+    expect(again.names().at(-1)).toBe('thread.run.completed');
+    expect(streamedText(again.events)).toBe(WORDS.join(''));
+    // The turn ran once, where the first submit took the run up.
+    expect([p.a.requests.length, p.b.requests.length]).toEqual([2, 0]);
   });
 });
