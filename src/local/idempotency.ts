@@ -1,7 +1,15 @@
-import { concatMap, defer, map, type Observable, of } from 'rxjs';
+import { catchError, concatMap, defer, finalize, map, type Observable, of } from 'rxjs';
 import { BackendError } from '../errors/BackendError';
-import type { AssistantsStore } from './storePort';
+import { randomId } from './ids';
+import type { AssistantsStore, KeptResponse } from './storePort';
 import { checkDepth } from './validation';
+
+/**
+ * How long a claim on a key holds, in ms: a request is answered within it
+ * (its writes are all it waits for). An older claim is that of a process
+ * that stopped, and is taken over.
+ */
+const CLAIM_HOLDS = 10_000;
 
 /** Where idempotent responses are kept, and for how long. */
 export interface IdempotencyConfig {
@@ -19,7 +27,9 @@ export interface IdempotencyConfig {
  * request is a 409 (`idempotency_key_reused`). Only successes are kept: a
  * request that failed had no effect, so repeating it acts again. The
  * responses are kept in the store, so that they outlive the process with a
- * durable store.
+ * durable store. While the first request is being answered, its key is
+ * claimed: the same request again (through any process) is a 409
+ * (`idempotency_key_in_use`, which clients retry) rather than a second act.
  */
 export interface IdempotencyKeys {
   /**
@@ -54,19 +64,44 @@ export function idempotencyKeys({ store, ttl, now }: IdempotencyConfig): Idempot
     once: <T>(key: string | undefined, request: string, act: () => Observable<T>) =>
       defer(() => {
         if (key === undefined || key === '') return act();
-        return store.keptResponse(key, now(), ttl).pipe(
-          concatMap((kept) => {
-            if (kept) {
-              if (kept.request !== request) throw reused(key);
-              return of(kept.response as T);
-            }
-            return act().pipe(
-              concatMap((response) =>
-                store.keepResponse(key, { request, response, at: now() }).pipe(map(() => response)),
-              ),
+        const me = randomId('claim');
+        /** The answer of a request whose key was kept (with `takeOver`, a stale claim is taken over). */
+        const answered = (kept: KeptResponse, takeOver: boolean): Observable<T> => {
+          if (kept.request !== request) throw reused(key);
+          if (kept.claimant === undefined) return of(kept.response as T);
+          if (!takeOver || now() - kept.at < CLAIM_HOLDS) throw inUse(key);
+          return store.settleResponse(key, kept.claimant).pipe(concatMap(() => claimed(false)));
+        };
+        /** Claims the key and acts, or answers as the one who claimed it first says. */
+        const claimed = (takeOver: boolean): Observable<T> =>
+          store
+            .keepResponse(key, { request, response: undefined, at: now(), claimant: me })
+            .pipe(
+              concatMap((kept) => (kept.claimant === me ? acting() : answered(kept, takeOver))),
             );
-          }),
-        );
+        /** Acts under the claim, then settles it: with the response, or forgotten. */
+        const acting = (): Observable<T> => {
+          let settled = false;
+          const settle = (entry?: KeptResponse) =>
+            store.settleResponse(key, me, entry).pipe(map(() => (settled = true)));
+          return act().pipe(
+            concatMap((response) =>
+              settle({ request, response, at: now() }).pipe(map(() => response)),
+            ),
+            catchError((error: unknown) =>
+              settle().pipe(
+                map(() => {
+                  throw error;
+                }),
+              ),
+            ),
+            // Left before it answered: the key is free again.
+            finalize(() => settled || settle().subscribe({ error: () => {} })),
+          );
+        };
+        return store
+          .keptResponse(key, now(), ttl)
+          .pipe(concatMap((kept) => (kept ? answered(kept, true) : claimed(true))));
       }),
   };
 }
@@ -81,6 +116,18 @@ function reused(key: string): BackendError {
       `The Idempotency-Key '${key.length > 64 ? `${key.slice(0, 64)}…` : key}' was already used with a different request. ` +
       'A key may be sent again only with the same request (method, path and body); ' +
       'use a new key for a new request.',
+  });
+}
+
+/** The 409 of a key sent again while its first request is being answered. */
+function inUse(key: string): BackendError {
+  return new BackendError({
+    status: 409,
+    type: 'invalid_request_error',
+    code: 'idempotency_key_in_use',
+    message:
+      `A request with the Idempotency-Key '${key.length > 64 ? `${key.slice(0, 64)}…` : key}' ` +
+      'is still being answered; send it again in a moment to get its response.',
   });
 }
 

@@ -182,6 +182,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): AssistantsStore {
         if (kept.size > maxKept) kept.delete(kept.keys().next().value!);
         return entry;
       }),
+    settleResponse: (key, claimant, entry) =>
+      answer(() => {
+        if (kept.get(key)?.claimant !== claimant) return;
+        if (entry) kept.set(key, entry);
+        else kept.delete(key);
+      }),
 
     claimRuns: (owner, now, ttl, limit, runIds) =>
       answer(() => {

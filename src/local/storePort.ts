@@ -80,13 +80,19 @@ export interface RunLease {
   cancelRequested?: boolean;
 }
 
-/** A remembered response to a request made with an `Idempotency-Key`. */
+/** A remembered response to a request made with an `Idempotency-Key`, or a claim on the key. */
 export interface KeptResponse {
   /** What the request was: its operation, path ids and params as JSON text. */
   request: string;
   response: unknown;
-  /** When it was kept, in ms of the runtime's clock. */
+  /** When it was kept (or claimed), in ms of the runtime's clock. */
   at: number;
+  /**
+   * Set while the request is being answered: who claimed the key to answer
+   * it (`response` is then `undefined`). The claim is settled with the
+   * response, or forgotten if the request failed.
+   */
+  claimant?: string;
 }
 
 /**
@@ -173,10 +179,17 @@ export interface AssistantsStore {
   /** The response kept for `key`, if any and not older than `ttl` ms at `now`. */
   keptResponse(key: string, now: number, ttl: number): Observable<KeptResponse | undefined>;
   /**
-   * Keeps `entry` for `key` unless a response is already kept for it: emits
-   * the entry that is kept (the first one, if two processes raced).
+   * Keeps `entry` for `key` unless an entry (a response or a claim) is
+   * already kept for it: emits the entry that is kept (the first one, if two
+   * processes raced). An entry with a `claimant` claims the key.
    */
   keepResponse(key: string, entry: KeptResponse): Observable<KeptResponse>;
+  /**
+   * Replaces the claim of `claimant` on `key` by `entry` (the response), or
+   * forgets the claim without `entry` (the request failed, or its claimant
+   * stopped). Nothing if `key` is not claimed by `claimant`.
+   */
+  settleResponse(key: string, claimant: string, entry?: KeptResponse): Observable<void>;
 
   /**
    * Leases up to `limit` runs that have not ended, whose lease is free or

@@ -91,6 +91,13 @@ export const migrations: ReadonlyArray<{
         create index run_events_by_time on ${s}.run_events (kept_at);
       `,
   },
+  {
+    version: 3,
+    name: 'claims on idempotency keys while their requests are answered',
+    sql: (s) => `
+        alter table ${s}.kept_responses add column claimant text;
+      `,
+  },
 ];
 
 /**

@@ -5,7 +5,6 @@ import { fromAbortable } from '../internal/fromAbortable';
 import {
   ActiveRunConflictError,
   type AssistantsStore,
-  type KeptResponse,
   type RunLease,
   type StoredKind,
   type StoredRecords,
@@ -17,6 +16,7 @@ import { isActiveRunConflict, migrate } from './migrations';
 import { describe } from './pglite';
 import type { SqlDriver, SqlQuery } from './SqlDriver';
 import { SqlStoreError } from './SqlStoreError';
+import { keptResponses } from './keptResponses';
 import { sqlChannel } from './sqlChannel';
 import { putStatement, tables } from './tables';
 
@@ -127,41 +127,7 @@ export function sqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): SqlS
             }, signal);
       }),
 
-    keptResponse: (key, now, ttl) =>
-      op(async (signal) => {
-        // Forgets every response that is no longer fresh, so that its key can be kept anew.
-        const rows = await one(
-          `with forgotten as (
-             delete from ${s}.kept_responses where kept_at <= $2::float8 - $3::float8
-           )
-           select request, response, kept_at from ${s}.kept_responses
-           where key = $1 and kept_at > $2::float8 - $3::float8`,
-          [key, now, ttl],
-          signal,
-        );
-        return rows[0] && keptOf(rows[0]);
-      }),
-
-    keepResponse: (key, entry) =>
-      op(async (signal) => {
-        const inserted = await one(
-          `insert into ${s}.kept_responses (key, request, response, kept_at)
-           values ($1, $2, $3::json, $4)
-           on conflict (key) do nothing
-           returning request, response, kept_at`,
-          [key, entry.request, JSON.stringify(entry.response ?? null), entry.at],
-          signal,
-        );
-        if (inserted[0]) return keptOf(inserted[0]);
-        // Kept first by another: read in a statement of its own, whose snapshot
-        // (unlike the insert's) sees the other's commit.
-        const kept = await one(
-          `select request, response, kept_at from ${s}.kept_responses where key = $1`,
-          [key],
-          signal,
-        );
-        return keptOf(kept[0]!);
-      }),
+    ...keptResponses(s, one, op),
 
     // In a transaction, so that a claim whose subscriber has left is rolled back, not kept.
     claimRuns: (owner, now, ttl, limit, runIds) =>
@@ -238,9 +204,3 @@ async function apply(s: string, query: SqlQuery, write: Write): Promise<void> {
     }
   }
 }
-
-const keptOf = (row: Record<string, unknown>): KeptResponse => ({
-  request: String(row.request),
-  response: row.response,
-  at: Number(row.kept_at),
-});

@@ -250,6 +250,21 @@ describe('several instances on one Postgres', () => {
     expect(messages.filter((m) => m.role === 'assistant')).toHaveLength(1);
   }, 120_000);
 
+  it('acts once on a request sent with one key through every instance at once', async () => {
+    const count = async () =>
+      (await pool.query(`select count(*)::int as n from ${SCHEMA}.threads`)).rows[0].n as number;
+    const before = await count();
+    const keyed = { headers: { 'Idempotency-Key': `once-${before}` } };
+    // Each answers the first response, at once or after a 409 in use that it retries.
+    const threads = await Promise.all(
+      [0, 1, 2, 0, 1, 2].map((i) =>
+        client(() => [instances[i]!], 5).beta.threads.create({ metadata: { n: '1' } }, keyed),
+      ),
+    );
+    expect(new Set(threads.map((t) => t.id)).size).toBe(1);
+    expect(await count()).toBe(before + 1);
+  }, 120_000);
+
   it('starts one run on a thread when several instances are asked at once', async () => {
     const tutor = await everywhere.beta.assistants.create({ model: 'tutor' });
     const thread = await everywhere.beta.threads.create();

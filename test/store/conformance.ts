@@ -156,6 +156,35 @@ function keptResponses(makeStore: MakeStore) {
       expect([entry('a', 1), entry('b', 2)]).toContainEqual(a);
       expect(await answer(store.keptResponse('k', 2, 10))).toEqual(a);
     });
+
+    it('keeps a claim on a key until its claimant settles it with the response', async () => {
+      const store = await makeStore();
+      const claim = { request: 'req', response: undefined, at: 10, claimant: 'me' };
+      expect(await answer(store.keepResponse('k', claim))).toEqual(claim);
+      // Another's claim, or response, does not replace it.
+      expect(await answer(store.keepResponse('k', { ...claim, claimant: 'other' }))).toEqual(claim);
+      expect(await answer(store.keepResponse('k', entry('req', 11)))).toEqual(claim);
+      expect(await answer(store.keptResponse('k', 12, 100))).toEqual(claim);
+      // Only its claimant settles it.
+      await answer(store.settleResponse('k', 'other', entry('theirs', 13)));
+      await answer(store.settleResponse('k', 'other'));
+      expect(await answer(store.keptResponse('k', 13, 100))).toEqual(claim);
+      await answer(store.settleResponse('k', 'me', entry('req', 14)));
+      expect(await answer(store.keptResponse('k', 15, 100))).toEqual(entry('req', 14));
+      // A settled response is no claim: settling again changes nothing.
+      await answer(store.settleResponse('k', 'me'));
+      expect(await answer(store.keptResponse('k', 16, 100))).toEqual(entry('req', 14));
+    });
+
+    it('forgets a claim its claimant settles without a response: the key is free again', async () => {
+      const store = await makeStore();
+      await answer(
+        store.keepResponse('k', { request: 'r', response: undefined, at: 1, claimant: 'a' }),
+      );
+      await answer(store.settleResponse('k', 'a'));
+      expect(await answer(store.keptResponse('k', 2, 100))).toBeUndefined();
+      expect(await answer(store.keepResponse('k', entry('next', 3)))).toEqual(entry('next', 3));
+    });
   });
 }
 
