@@ -10,6 +10,7 @@ import {
   mergeMap,
   type Observable,
   of,
+  retry,
   type SchedulerLike,
   type Subscription,
   tap,
@@ -39,6 +40,8 @@ export interface RunLeasesConfig {
  * leases of the runs this process executes (a run whose lease another
  * process took is stopped here), then takes up the runs whose lease expired
  * or is free (their process stopped) and resumes them ({@link RunEngine.resume}).
+ * A run whose cancel another process asked for is cancelled as the store's
+ * event channel tells it, if it has one, else at the next check.
  * The first check runs at once, so a process that restarts takes up its
  * runs as it starts. A check that fails (the database is away) is tried
  * again at the next one.
@@ -57,10 +60,20 @@ export class RunLeases {
   private readonly loop: Subscription;
 
   constructor(private readonly config: RunLeasesConfig) {
-    const { scheduler, ttl } = config;
-    this.loop = timer(0, Math.max(1, Math.floor(ttl / 3)), scheduler)
+    const { scheduler, ttl, store, engine } = config;
+    const period = Math.max(1, Math.floor(ttl / 3));
+    this.loop = timer(0, period, scheduler)
       .pipe(exhaustMap(() => this.check().pipe(catchError(() => EMPTY))))
       .subscribe();
+    // A cancel asked through another process, heard at once (else at the next check).
+    if (store.events) {
+      this.loop.add(
+        store.events
+          .cancels()
+          .pipe(retry({ delay: () => timer(period, scheduler) }))
+          .subscribe((runId) => engine.cancelHere(runId)),
+      );
+    }
   }
 
   /** The write that leases a run this process creates to it. */

@@ -1,9 +1,10 @@
-import { defer, Observable, of } from 'rxjs';
+import { defer, Observable, of, Subject } from 'rxjs';
 import type { RunEventChannel, SharedRunEvent } from './storePort';
 
 /**
  * The {@link RunEventChannel} of runtimes that share a memory store in one
- * process: each batch is handed to the run's listeners as it is published.
+ * process: each batch is handed to the run's listeners as it is published,
+ * and each cancel asked for to the listeners of `cancels()`.
  *
  * ## Example
  *
@@ -17,9 +18,13 @@ import type { RunEventChannel, SharedRunEvent } from './storePort';
  * channel.publish('run_1', [{ event }]).subscribe();
  * ```
  */
-export function memoryChannel(): RunEventChannel {
+export function memoryChannel(): RunEventChannel & { cancelRequested(runId: string): void } {
   const listeners = new Map<string, Set<(batch: readonly SharedRunEvent[]) => void>>();
+  const cancels = new Subject<string>();
   return {
+    cancels: () => cancels.asObservable(),
+    /** Tells the listeners of `cancels()` that `runId`'s cancel was asked for. */
+    cancelRequested: (runId) => cancels.next(runId),
     publish: (runId, events) =>
       defer(() => {
         for (const listener of [...(listeners.get(runId) ?? [])]) listener(events);

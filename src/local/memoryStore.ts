@@ -132,9 +132,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): AssistantsStore {
     return after;
   };
 
+  const channel = options.shared ? memoryChannel() : undefined;
   return {
     shared: options.shared ?? false,
-    ...(options.shared ? { events: memoryChannel() } : {}),
+    ...(channel && { events: channel }),
     get: (kind, id) => answer(() => tables[kind].get(id)),
     list: (kind, query = {}) =>
       answer(() => {
@@ -217,7 +218,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): AssistantsStore {
           return [leaseTo(runId, owner, now + ttl)];
         }),
       ),
-    requestCancel: (runId) => answer(() => void cancelRequested.add(runId)),
+    requestCancel: (runId) =>
+      answer(() => {
+        cancelRequested.add(runId);
+        channel?.cancelRequested(runId);
+      }),
     releaseLeases: (owner, runIds) =>
       answer(() => {
         for (const runId of runIds ?? [...leases.keys()]) {

@@ -216,7 +216,10 @@ export interface AssistantsStore {
     now: number,
     ttl: number,
   ): Observable<RunLease[]>;
-  /** Asks the process that holds the run (now, or next) to cancel it. */
+  /**
+   * Asks the process that holds the run (now, or next) to cancel it: it
+   * hears it at its next lease renewal, or at once through `events.cancels()`.
+   */
   requestCancel(runId: string): Observable<void>;
   /** Hands back `owner`'s leases on `runIds` (all of its leases without `runIds`). */
   releaseLeases(owner: string, runIds?: readonly string[]): Observable<void>;
@@ -257,4 +260,10 @@ export interface RunEventChannel {
    * that it listens: what is published after it is heard.
    */
   listen(runId: string): Observable<readonly SharedRunEvent[]>;
+  /**
+   * The ids of the runs whose cancel a process asked for (`requestCancel`)
+   * from now on, until unsubscribed: the process that executes the run
+   * cancels it at once, rather than at its next lease renewal.
+   */
+  cancels(): Observable<string>;
 }

@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { mergeMap, Observable } from 'rxjs';
 import { fromAbortable } from '../internal/fromAbortable';
 import type { RunEventChannel, SharedRunEvent } from '../local/storePort';
 import type { SqlDriver } from './SqlDriver';
@@ -11,6 +11,9 @@ const KEPT_FOR = `interval '1 hour'`;
 
 /** The channel of a run's events (a quoted identifier: case and `_` kept). */
 const channelOf = (schema: string, runId: string) => `rx.${schema}.${runId}`.slice(0, 63);
+
+/** The channel of the runs whose cancel a process asked for (`requestCancel`). */
+export const cancelChannelOf = (schema: string): string => `rx.${schema}.cancels`.slice(0, 63);
 
 /** One entry of a payload: an event, or the id of a `run_events` row that holds one. */
 type Entry = SharedRunEvent | { ref: string };
@@ -136,6 +139,49 @@ export function sqlChannel(
       ),
     );
 
+  /**
+   * The notifications of `channel` from now on, each made values by `decode`
+   * (in the order they came), after an empty batch once it listens.
+   */
+  const heard = <T>(
+    channel: string,
+    decode: (payload: string, signal: AbortSignal) => Promise<T[]>,
+  ): Observable<readonly T[]> =>
+    new Observable<readonly T[]>((subscriber) => {
+      const stopped = new AbortController();
+      let unlisten: (() => Promise<void>) | undefined;
+      // Payloads are told in the order they came, each once decoded.
+      let told: Promise<void> = Promise.resolve();
+      const tell = (batch: () => Promise<readonly T[]>) => {
+        told = told.then(batch).then(
+          (values) => {
+            if (!stopped.signal.aborted) subscriber.next(values);
+          },
+          (error: unknown) => subscriber.error(error),
+        );
+      };
+      ready()
+        .then(() =>
+          listen(
+            channel,
+            (payload) => tell(() => decode(payload, stopped.signal)),
+            (error) => subscriber.error(error),
+          ),
+        )
+        .then(
+          (stop) => {
+            if (stopped.signal.aborted) return void stop().catch(() => {});
+            unlisten = stop;
+            tell(() => Promise.resolve([]));
+          },
+          (error: unknown) => subscriber.error(error),
+        );
+      return () => {
+        stopped.abort();
+        void unlisten?.().catch(() => {});
+      };
+    });
+
   return {
     // The notifications of every run published meanwhile go in one statement.
     publish: (runId, events) =>
@@ -144,40 +190,11 @@ export function sqlChannel(
         await notify(channelOf(schema, runId), await payloadsOf(runId, events, signal));
       }),
 
-    listen: (runId) =>
-      new Observable<readonly SharedRunEvent[]>((subscriber) => {
-        const stopped = new AbortController();
-        let unlisten: (() => Promise<void>) | undefined;
-        // Payloads are told in the order they came, each once its kept events are read.
-        let told: Promise<void> = Promise.resolve();
-        const tell = (batch: () => Promise<readonly SharedRunEvent[]>) => {
-          told = told.then(batch).then(
-            (events) => {
-              if (!stopped.signal.aborted) subscriber.next(events);
-            },
-            (error: unknown) => subscriber.error(error),
-          );
-        };
-        ready()
-          .then(() =>
-            listen(
-              channelOf(schema, runId),
-              (payload) => tell(() => eventsOf(payload, stopped.signal)),
-              (error) => subscriber.error(error),
-            ),
-          )
-          .then(
-            (stop) => {
-              if (stopped.signal.aborted) return void stop().catch(() => {});
-              unlisten = stop;
-              tell(() => Promise.resolve([]));
-            },
-            (error: unknown) => subscriber.error(error),
-          );
-        return () => {
-          stopped.abort();
-          void unlisten?.().catch(() => {});
-        };
-      }),
+    listen: (runId) => heard(channelOf(schema, runId), eventsOf),
+
+    cancels: () =>
+      heard(cancelChannelOf(schema), (runId) => Promise.resolve([runId])).pipe(
+        mergeMap((runIds) => runIds),
+      ),
   };
 }

@@ -17,7 +17,7 @@ import { describe } from './pglite';
 import type { SqlDriver, SqlQuery } from './SqlDriver';
 import { SqlStoreError } from './SqlStoreError';
 import { keptResponses } from './keptResponses';
-import { sqlChannel } from './sqlChannel';
+import { cancelChannelOf, sqlChannel } from './sqlChannel';
 import { putStatement, tables } from './tables';
 
 /** Options of {@link sqlStore}. */
@@ -144,9 +144,17 @@ export function sqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): SqlS
         return runIds.flatMap((id) => (held.has(id) ? [leaseOf(held.get(id)!)] : []));
       }),
 
+    // With a channel, the holder hears it at once (the notification goes out at commit).
     requestCancel: (runId) =>
       op(async (signal) => {
-        await one(`update ${s}.runs set cancel_requested = true where id = $1`, [runId], signal);
+        const update = `update ${s}.runs set cancel_requested = true where id = $1`;
+        await (events
+          ? one(
+              `with asked as (${update} returning id) select pg_notify($2, id) from asked`,
+              [runId, cancelChannelOf(schema)],
+              signal,
+            )
+          : one(update, [runId], signal));
       }),
 
     releaseLeases: (owner, runIds) =>

@@ -157,8 +157,12 @@ describe('runs that survive their process (a store that runtimes share)', () => 
     void c.backendA.close().subscribe();
   });
 
-  it('cancels through another runtime a run mid-turn: its holder hears it as it renews its lease', () => {
-    const c = cluster();
+  it.each([
+    ['with an event channel: its holder hears it at once', true],
+    ['without one: its holder hears it as it renews its lease', false],
+  ])('cancels through another runtime a run mid-turn, %s', (_, channel) => {
+    const shared = memoryStore({ shared: true });
+    const c = cluster(channel ? shared : { ...shared, events: undefined });
     const waiting = c.waitingRun();
     const { thread, run } = waiting;
     c.submit(c.backendA, waiting);
@@ -167,6 +171,8 @@ describe('runs that survive their process (a store that runtimes share)', () => 
     const asked = c.scheduler.now();
     const cancelling = answer(c.scheduler, backendB.runs.cancel(thread.id, run.id));
     expect(cancelling.status).toBe('cancelling');
+    // Answered: with a channel the run is cancelled already; without, not yet.
+    expect(recordsOf(c.store, 'run')[0]?.status).toBe(channel ? 'cancelled' : 'in_progress');
     let cancelledAt: number | undefined;
     for (let t = 0; t < 2 * TTL && cancelledAt === undefined; t += 10) {
       advance(c.scheduler, 10);

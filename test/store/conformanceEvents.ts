@@ -3,7 +3,7 @@ import { BehaviorSubject, filter, firstValueFrom, type Subscription } from 'rxjs
 import { runEvent } from '../../src/backend/runEvent';
 import type { AssistantsStore, SharedRunEvent } from '../../src/local/storePort';
 import { run } from './records';
-import { answer } from './support';
+import { answer, put } from './support';
 
 /** Two stores on one database, as two processes would open it. */
 export type MakeStores = () => Promise<[AssistantsStore, AssistantsStore]>;
@@ -99,6 +99,33 @@ export function eventChannel(makeStores: MakeStores) {
       await ears.untilHeard(5);
       expect(ears.heard).toEqual([same, same, same, same, same]);
       ears.subscription.unsubscribe();
+    });
+
+    it('tells each process listening to cancels the runs whose cancel one asked for', async () => {
+      const [asker, holder] = await makeStores();
+      await answer(asker.write([put('run', run('run_x', 't_x', 'in_progress'))]));
+      const heard: string[] = [];
+      const count = new BehaviorSubject(0);
+      const listening = holder.events!.cancels().subscribe((runId) => {
+        heard.push(runId);
+        count.next(heard.length);
+      });
+      // Listening may take a moment to begin: ask until it is heard.
+      for (let tries = 0; heard.length === 0 && tries < 100; tries++) {
+        await answer(asker.requestCancel('run_x'));
+        await Promise.race([
+          firstValueFrom(count.pipe(filter((n) => n > 0))),
+          new Promise((resolve) => setTimeout(resolve, 100)),
+        ]);
+      }
+      expect(heard[0]).toBe('run_x');
+      listening.unsubscribe();
+      // The flag is set too, for the holder's next renewal.
+      await answer(
+        asker.write([{ op: 'lease', lease: { runId: 'run_x', owner: 'h', until: 10 } }]),
+      );
+      const [lease] = await answer(holder.renewLeases('h', ['run_x'], 5, 100));
+      expect(lease?.cancelRequested).toBe(true);
     });
 
     it('tells nothing more once unsubscribed; others listening to the run still hear', async () => {
