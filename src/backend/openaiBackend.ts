@@ -2,7 +2,7 @@ import type OpenAI from 'openai';
 import type { Observable } from 'rxjs';
 import { fromAbortable } from '../internal/fromAbortable';
 import { endpointNamer } from './endpoints';
-import { fromAbortableIterable } from '../internal/fromAbortableIterable';
+import { fromEventStream, type EventStreamErrors } from '../internal/fromEventStream';
 import type { AssistantsBackend, Page, RequestOptions, RunRetrieval } from './AssistantsBackend';
 
 /** The parts of a cursor page that the SDK exposes publicly. */
@@ -29,7 +29,9 @@ const BACKEND_SHAPE: Record<Exclude<keyof AssistantsBackend, 'streaming'>, reado
  * `AbortController` of its own, and unsubscribing before the response arrives
  * aborts the request. List methods emit one page; they never auto-paginate.
  * Calls that start a run are sent with `stream: false`; `streaming` sends
- * them with `stream: true` and emits the server's events as they arrive.
+ * them with `stream: true` and emits the server's events as they arrive,
+ * read from the response's body as the SDK's `Stream` reads them (the same
+ * events, the same errors) but without its layers of async generators.
  * A run retrieval carries the server's `openai-poll-after-ms` hint as
  * `pollAfterMs`. A write's `idempotencyKey` is sent as the `Idempotency-Key`
  * header. The SDK's errors (`APIError` and its subclasses such as
@@ -61,6 +63,7 @@ export function openaiBackend(client: OpenAI): AssistantsBackend {
   const { steps } = runs;
   // Each request names itself in a connection error (see `endpointNamer`).
   const named = endpointNamer(client.baseURL);
+  const streamErrors = sdkStreamErrors(client);
   return {
     assistants: {
       create: (params, options) =>
@@ -203,26 +206,30 @@ export function openaiBackend(client: OpenAI): AssistantsBackend {
     },
     streaming: {
       createRun: (threadId, params, options) =>
-        fromAbortableIterable(
-          (signal) => runs.create(threadId, { ...params, stream: true }, sdk(signal, options)),
-          undefined,
+        fromEventStream(
+          (signal) =>
+            runs.create(threadId, { ...params, stream: true }, sdk(signal, options)).asResponse(),
+          streamErrors,
           (error) => named(error, 'streaming', 'createRun', threadId),
         ),
       createThreadAndRun: (params, options) =>
-        fromAbortableIterable(
-          (signal) => threads.createAndRun({ ...params, stream: true }, sdk(signal, options)),
-          undefined,
+        fromEventStream(
+          (signal) =>
+            threads.createAndRun({ ...params, stream: true }, sdk(signal, options)).asResponse(),
+          streamErrors,
           (error) => named(error, 'streaming', 'createThreadAndRun'),
         ),
       submitToolOutputs: (threadId, runId, params, options) =>
-        fromAbortableIterable(
+        fromEventStream(
           (signal) =>
-            runs.submitToolOutputs(
-              runId,
-              { ...params, thread_id: threadId, stream: true },
-              sdk(signal, options),
-            ),
-          undefined,
+            runs
+              .submitToolOutputs(
+                runId,
+                { ...params, thread_id: threadId, stream: true },
+                sdk(signal, options),
+              )
+              .asResponse(),
+          streamErrors,
           (error) => named(error, 'streaming', 'submitToolOutputs', threadId, runId),
         ),
     },
@@ -265,6 +272,18 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function sdk(signal: AbortSignal, options: RequestOptions | undefined) {
   const key = options?.idempotencyKey;
   return key === undefined ? { signal } : { signal, headers: { 'Idempotency-Key': key } };
+}
+
+/**
+ * The errors the SDK's `Stream` raises on its own, made with the client's
+ * classes (its copy of the SDK, so that `instanceof APIError` holds for it).
+ */
+function sdkStreamErrors(client: OpenAI): EventStreamErrors {
+  const { APIError, OpenAIError } = client.constructor as typeof OpenAI;
+  return {
+    errorEvent: (error, headers) => new APIError(undefined, error as object, undefined, headers),
+    noBody: () => new OpenAIError('Attempted to iterate over a response with no body'),
+  };
 }
 
 /** One page of a list call, mapped to the port's {@link Page}. */

@@ -1,4 +1,4 @@
-// The two helpers through which every SDK call goes, under zone.js (loaded
+// The helpers through which every SDK call goes, under zone.js (loaded
 // first, so that it replaces the global Promise; the `zone` project runs
 // this file in a process of its own). `SdkLikePromise` is built as the SDK's
 // `APIPromise` is: a Promise subclass resolved with `null` at construction,
@@ -8,6 +8,7 @@ import { lastValueFrom, take, tap, toArray, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { fromAbortable } from '../../src/internal/fromAbortable';
 import { fromAbortableIterable } from '../../src/internal/fromAbortableIterable';
+import { fromEventStream } from '../../src/internal/fromEventStream';
 
 class SdkLikePromise<T> extends Promise<T> {
   constructor(private readonly answer: () => Promise<T>) {
@@ -86,5 +87,29 @@ describe('under zone.js', () => {
     };
     await expect(lastValueFrom(fromAbortable(fails))).rejects.toBe(thrown);
     await expect(lastValueFrom(fromAbortableIterable(fails))).rejects.toBe(thrown);
+  });
+
+  it("fromEventStream reads a streamed response's body, each event in the subscriber's zone", async () => {
+    const sse =
+      'event: thread.a\ndata: 1\n\nevent: thread.b\ndata: 2\n\nevent: done\ndata: [DONE]\n\n';
+    const chunks = [sse.slice(0, 20), sse.slice(20, 45), sse.slice(45)];
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const chunk = chunks.shift();
+        if (chunk === undefined) controller.close();
+        else controller.enqueue(new TextEncoder().encode(chunk));
+      },
+    });
+    const events$ = fromEventStream(
+      () => new SdkLikePromise(() => Promise.resolve(new Response(body))),
+      { errorEvent: (error) => error, noBody: () => new Error('no body') },
+    );
+    expect(await inAppZone(events$)).toEqual({
+      values: [
+        { event: 'thread.a', data: 1 },
+        { event: 'thread.b', data: 2 },
+      ],
+      zones: ['app', 'app'],
+    });
   });
 });
