@@ -159,10 +159,13 @@ const client = new OpenAI({
   fetch: fetch as typeof globalThis.fetch,
 });
 const rx = rxAssistants(client, { transport: 'stream' });
+const rxAuto = rxAssistants(client);
 
 const strategies: Record<string, (threadId: string) => Promise<unknown>> = {
   "rx-assistants `run`, transport 'stream'": (threadId) =>
     lastValueFrom(rx.run(threadId, { assistant_id: 'asst_1' })),
+  "rx-assistants `run`, transport 'auto' (the default)": (threadId) =>
+    lastValueFrom(rxAuto.run(threadId, { assistant_id: 'asst_1' })),
   'SDK `runs.stream(...).finalRun()`': (threadId) =>
     client.beta.threads.runs.stream(threadId, { assistant_id: 'asst_1' }).finalRun(),
   'SDK `runs.create({ stream: true })`, read to its end': async (threadId) => {
