@@ -71,7 +71,7 @@ export class RunLeases {
         store.events
           .cancels()
           .pipe(retry({ delay: () => timer(period, scheduler) }))
-          .subscribe((runId) => engine.cancelHere(runId)),
+          .subscribe((runIds) => runIds.forEach((runId) => engine.cancelHere(runId))),
       );
     }
   }

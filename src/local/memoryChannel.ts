@@ -1,4 +1,4 @@
-import { defer, Observable, of, Subject } from 'rxjs';
+import { defer, map, Observable, of, Subject } from 'rxjs';
 import type { RunEventChannel, SharedRunEvent } from './storePort';
 
 /**
@@ -22,7 +22,11 @@ export function memoryChannel(): RunEventChannel & { cancelRequested(runId: stri
   const listeners = new Map<string, Set<(batch: readonly SharedRunEvent[]) => void>>();
   const cancels = new Subject<string>();
   return {
-    cancels: () => cancels.asObservable(),
+    cancels: () =>
+      new Observable<readonly string[]>((subscriber) => {
+        subscriber.next([]);
+        return cancels.pipe(map((runId) => [runId])).subscribe(subscriber);
+      }),
     /** Tells the listeners of `cancels()` that `runId`'s cancel was asked for. */
     cancelRequested: (runId) => cancels.next(runId),
     publish: (runId, events) =>

@@ -262,8 +262,10 @@ export interface RunEventChannel {
   listen(runId: string): Observable<readonly SharedRunEvent[]>;
   /**
    * The ids of the runs whose cancel a process asked for (`requestCancel`)
-   * from now on, until unsubscribed: the process that executes the run
-   * cancels it at once, rather than at its next lease renewal.
+   * from now on, in batches, until unsubscribed: the process that executes
+   * the run cancels it at once, rather than at its next lease renewal. As
+   * with `listen`, the first batch (empty unless cancels came already) says
+   * that it listens.
    */
-  cancels(): Observable<string>;
+  cancels(): Observable<readonly string[]>;
 }

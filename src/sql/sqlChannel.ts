@@ -1,4 +1,4 @@
-import { mergeMap, Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 import { fromAbortable } from '../internal/fromAbortable';
 import type { RunEventChannel, SharedRunEvent } from '../local/storePort';
 import type { SqlDriver } from './SqlDriver';
@@ -192,9 +192,6 @@ export function sqlChannel(
 
     listen: (runId) => heard(channelOf(schema, runId), eventsOf),
 
-    cancels: () =>
-      heard(cancelChannelOf(schema), (runId) => Promise.resolve([runId])).pipe(
-        mergeMap((runIds) => runIds),
-      ),
+    cancels: () => heard(cancelChannelOf(schema), (runId) => Promise.resolve([runId])),
   };
 }

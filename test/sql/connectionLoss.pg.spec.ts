@@ -5,9 +5,22 @@
 // again once the database is back and their leases expire; nothing
 // acknowledged is lost.
 import pgLib from 'pg';
-import { lastValueFrom } from 'rxjs';
+import {
+  concatMap,
+  count,
+  defer,
+  filter,
+  finalize,
+  firstValueFrom,
+  lastValueFrom,
+  ReplaySubject,
+  Subject,
+  Subscription,
+  take,
+} from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localBackend, type LocalBackend, type ModelAdapter, tutorModel } from '../../src/local';
+import type { SharedRunEvent } from '../../src/local/storePort';
 import { pg, sqlStore } from '../../src/sql';
 
 const url = process.env.DATABASE_URL;
@@ -27,6 +40,7 @@ const asRole = () => {
   return own.toString();
 };
 const pools: pgLib.Pool[] = [];
+const watchers = new Subscription();
 const backends: LocalBackend[] = [];
 
 /** A runtime with a pool of its own, as a process would have. */
@@ -37,7 +51,7 @@ function runtime(): LocalBackend {
   pools.push(pool);
   const backend = localBackend({
     store: sqlStore(pg(pool), { schema: SCHEMA }),
-    model: counted(tutorModel({ delay: 1_500, chunkDelay: 20 })),
+    model: gated(tutorModel({ delay: 0, chunkDelay: 20 })),
     limits: { runLeaseTtl: LEASE_TTL },
   });
   backends.push(backend);
@@ -46,12 +60,23 @@ function runtime(): LocalBackend {
 
 /** How many turns the models were asked for, in all. */
 let turns = 0;
-const counted = (model: ModelAdapter): ModelAdapter => ({
+/** Each turn, as it begins; and each, as it ends (its text written, or its run stopped). */
+const begun = new Subject<void>();
+const ended = new Subject<void>();
+/** No turn writes a word before this emits: the test holds them until the database is away. */
+const released = new ReplaySubject<void>(1);
+const gated = (model: ModelAdapter): ModelAdapter => ({
   ...model,
-  respond: (request, context) => {
-    turns += 1;
-    return model.respond(request, context);
-  },
+  respond: (request, context) =>
+    defer(() => {
+      turns += 1;
+      begun.next();
+      return released.pipe(
+        take(1),
+        concatMap(() => model.respond(request, context)),
+        finalize(() => ended.next()),
+      );
+    }),
 });
 
 beforeAll(async () => {
@@ -63,6 +88,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  watchers.unsubscribe();
   await Promise.all(backends.map((b) => lastValueFrom(b.close(), { defaultValue: undefined })));
   await Promise.all(pools.map((pool) => pool.end()));
   await admin.query(`drop schema if exists ${SCHEMA} cascade`);
@@ -71,54 +97,63 @@ afterAll(async () => {
   await admin.end();
 });
 
-/** Polls `check` every 100 ms until it holds, for `within` ms at most. */
-async function eventually(check: () => Promise<boolean>, within: number): Promise<void> {
-  for (const until = performance.now() + within; performance.now() < until;) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`not within ${within} ms`);
-}
+/** Resolves once `subject` has emitted `n` times from now. */
+const times = (subject: Subject<void>, n: number) => firstValueFrom(subject.pipe(take(n), count()));
 
 describe('the runtime when the database cuts every connection', { timeout: 120_000 }, () => {
   it('takes up again the runs whose writes failed: each completes, with one reply', async () => {
     const [a, b] = [runtime(), runtime()];
     const assistant = await lastValueFrom(a.assistants.create({ model: 'tutor' }));
+    const n = 6;
     const threads = await Promise.all(
-      Array.from({ length: 6 }, () =>
+      Array.from({ length: n }, () =>
         lastValueFrom(
           a.threads.create({ messages: [{ role: 'user', content: 'Solve 2x + 3 = 7' }] }),
         ),
       ),
     );
+    const allBegun = times(begun, n);
     const runs = await Promise.all(
       threads.map((thread, i) =>
         lastValueFrom((i % 2 ? b : a).runs.create(thread.id, { assistant_id: assistant.id })),
       ),
     );
-    // Mid-turn, the database goes away for two lease periods: every
-    // connection of the runtimes is cut, and no new one is accepted.
-    await eventually(async () => {
-      const { rows: working } = await admin.query<{ n: number }>(
-        `select count(*)::int as n from ${SCHEMA}.runs where status = 'in_progress'`,
-      );
-      return working[0]!.n === threads.length;
-    }, 30_000);
+    // The test follows each run on the database's own role, which stays.
+    const watching = new pgLib.Pool({ connectionString: url, max: 2 });
+    pools.push(watching);
+    const watcher = sqlStore(pg(watching), { schema: SCHEMA });
+    const completed = await Promise.all(
+      runs.map(async (run) => {
+        const events = new ReplaySubject<readonly SharedRunEvent[]>();
+        watchers.add(watcher.events!.listen(run.id).subscribe(events));
+        await firstValueFrom(events); // listening
+        // In an object: an async function's promise would wait for this one.
+        return {
+          done: firstValueFrom(
+            events.pipe(
+              filter((batch) => batch.some(({ event }) => event.event === 'thread.run.completed')),
+            ),
+          ),
+        };
+      }),
+    );
+    // Every run is mid-turn: the database goes away. Every connection of the
+    // runtimes is cut, and no new one is accepted.
+    await allBegun;
     await admin.query(`alter role ${ROLE} nologin`);
     const { rows } = await admin.query<{ cut: boolean }>(
       `select pg_terminate_backend(pid) as cut from pg_stat_activity where usename = $1`,
       [ROLE],
     );
     expect(rows.length).toBeGreaterThan(0);
-    await new Promise((resolve) => setTimeout(resolve, 2 * LEASE_TTL));
+    // The turns write their text: their writes fail, and their runs stop.
+    const allEnded = times(ended, n);
+    released.next();
+    await allEnded;
     await admin.query(`alter role ${ROLE} login`);
 
-    await eventually(async () => {
-      const { rows: open } = await admin.query<{ n: number }>(
-        `select count(*)::int as n from ${SCHEMA}.runs where status <> 'completed'`,
-      );
-      return open[0]!.n === 0;
-    }, 30 * LEASE_TTL);
+    // Once their leases expire, the runs are taken up and complete.
+    await Promise.all(completed.map(({ done }) => done));
 
     for (const [i, thread] of threads.entries()) {
       const { data: messages } = await lastValueFrom(a.messages.list(thread.id));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BehaviorSubject, filter, firstValueFrom, type Subscription } from 'rxjs';
+import { BehaviorSubject, filter, firstValueFrom, ReplaySubject, type Subscription } from 'rxjs';
 import { runEvent } from '../../src/backend/runEvent';
 import type { AssistantsStore, SharedRunEvent } from '../../src/local/storePort';
 import { run } from './records';
@@ -104,21 +104,13 @@ export function eventChannel(makeStores: MakeStores) {
     it('tells each process listening to cancels the runs whose cancel one asked for', async () => {
       const [asker, holder] = await makeStores();
       await answer(asker.write([put('run', run('run_x', 't_x', 'in_progress'))]));
-      const heard: string[] = [];
-      const count = new BehaviorSubject(0);
-      const listening = holder.events!.cancels().subscribe((runId) => {
-        heard.push(runId);
-        count.next(heard.length);
-      });
-      // Listening may take a moment to begin: ask until it is heard.
-      for (let tries = 0; heard.length === 0 && tries < 100; tries++) {
-        await answer(asker.requestCancel('run_x'));
-        await Promise.race([
-          firstValueFrom(count.pipe(filter((n) => n > 0))),
-          new Promise((resolve) => setTimeout(resolve, 100)),
-        ]);
-      }
-      expect(heard[0]).toBe('run_x');
+      const batches = new ReplaySubject<readonly string[]>();
+      const listening = holder.events!.cancels().subscribe(batches);
+      // The first batch says it listens: what is asked from then on is heard.
+      expect(await firstValueFrom(batches)).toEqual([]);
+      await answer(asker.requestCancel('run_x'));
+      const heard = await firstValueFrom(batches.pipe(filter((batch) => batch.length > 0)));
+      expect(heard).toEqual(['run_x']);
       listening.unsubscribe();
       // The flag is set too, for the holder's next renewal.
       await answer(
