@@ -108,8 +108,10 @@ export function joinedEvents(config: JoinConfig): Observable<AssistantStreamEven
           reading = true;
           subscription.add(read());
         },
-        error: (error: unknown) => hear(() => heard.error(error)),
-        complete: () => hear(() => heard.complete()),
+        // Before it listens, nothing is read: the end is the join's.
+        error: (error: unknown) =>
+          reading ? hear(() => heard.error(error)) : subscriber.error(error),
+        complete: () => (reading ? hear(() => heard.complete()) : subscriber.complete()),
       }),
     );
     return subscription;

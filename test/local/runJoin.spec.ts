@@ -233,6 +233,14 @@ describe('joinedEvents: a run joined mid-way', () => {
     expect(j.listening()).toBe(false);
   });
 
+  it('fails, reading nothing, if it cannot listen', () => {
+    let read = false;
+    const j = join(new Observable((s) => ((read = true), s.complete())));
+    j.live.error(new Error('no listener'));
+    expect(j.end).toMatchObject({ state: 'error', error: new Error('no listener') });
+    expect(read).toBe(false);
+  });
+
   it('fails if the store cannot be read', () => {
     const j = join(throwError(() => new Error('store down')));
     j.live.next([]);
